@@ -1,0 +1,58 @@
+"""llmsec: adapt language models to cyber security.
+
+``import llmsec`` is cheap: heavy modules (torch, transformers, trl, peft,
+bitsandbytes) load on first use of a name that needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY = {
+    # config
+    "Recipe": "llmsec.config",
+    "load_recipe": "llmsec.config",
+    "RecipeError": "llmsec.config",
+    # data
+    "Document": "llmsec.data",
+    "Example": "llmsec.data",
+    "Conversation": "llmsec.data",
+    "MultipleChoice": "llmsec.data",
+    "load_records": "llmsec.data",
+    "get_task": "llmsec.data",
+    # models
+    "list_models": "llmsec.models",
+    "load_model": "llmsec.models",
+    "load_tokenizer": "llmsec.models",
+    "merge_adapter": "llmsec.models",
+    # train
+    "Checkpoint": "llmsec.train",
+    "DomainPretrainer": "llmsec.train",
+    "InstructionTuner": "llmsec.train",
+    "TransferTrainer": "llmsec.train",
+    "Pipeline": "llmsec.train",
+    "train": "llmsec.train",
+    # eval
+    "evaluate": "llmsec.eval",
+    # demo
+    "run_demo": "llmsec.demo",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llmsec' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,32 @@
+"""Recipe schema (typed, validated) and YAML in and out."""
+
+from ._io import RecipeError, apply_override, dump_recipe, load_recipe, package_versions, recipe_from_dict
+from ._schema import (
+    AdapterConfig,
+    DataConfig,
+    InstructStage,
+    ModelConfig,
+    PretrainStage,
+    QuantizationConfig,
+    Recipe,
+    StageConfig,
+    TransferStage,
+)
+
+__all__ = [
+    "AdapterConfig",
+    "DataConfig",
+    "InstructStage",
+    "ModelConfig",
+    "PretrainStage",
+    "QuantizationConfig",
+    "Recipe",
+    "RecipeError",
+    "StageConfig",
+    "TransferStage",
+    "apply_override",
+    "dump_recipe",
+    "load_recipe",
+    "package_versions",
+    "recipe_from_dict",
+]

@@ -1,0 +1,170 @@
+"""Recipes in and out of YAML, with ``--set key=value`` overrides."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ._schema import Recipe
+
+
+class RecipeError(ValueError):
+    """A recipe is invalid; the message lists every problem at once."""
+
+
+def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
+    """Read a YAML recipe, apply ``key=value`` overrides, and validate it.
+
+    Args:
+        path: the YAML file.
+        overrides: dotted ``key=value`` strings (``stages.0.trainer.max_steps=5``;
+            a stage may be named by its name or kind: ``stages.pretrain.max_length=128``).
+            Values are parsed as YAML.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        RecipeError: the YAML is malformed or does not fit the schema.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"recipe not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise RecipeError(f"{path}: a recipe is a YAML mapping, got {type(raw).__name__}")
+    for item in overrides or []:
+        apply_override(raw, item)
+    return recipe_from_dict(raw, source=str(path))
+
+
+def recipe_from_dict(raw: dict[str, Any], source: str = "recipe") -> Recipe:
+    """Validate a plain mapping as a Recipe, reporting every error at once."""
+    try:
+        return Recipe.model_validate(raw)
+    except ValidationError as exc:
+        raise RecipeError(format_errors(exc, source)) from None
+
+
+def format_errors(exc: ValidationError, source: str) -> str:
+    """One line per error: the dotted key, what is wrong, and what is allowed."""
+    lines = [f"{source}: {exc.error_count()} problem(s):"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if not _is_union_tag(p))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(Recipe, [p for p in err["loc"][:-1] if not _is_union_tag(p)])
+            msg = f"unknown key {err['loc'][-1]!r}"
+            if allowed:
+                msg += f"; allowed keys here: {', '.join(allowed)}"
+        elif "input" in err and err["type"] not in ("missing",):
+            msg += f" (got {err['input']!r})"
+        lines.append(f"  {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def _is_union_tag(part: object) -> bool:
+    return part in ("pretrain", "instruct", "transfer")
+
+
+def _allowed_keys(model: type[BaseModel], loc: list[Any]) -> list[str]:
+    """The field names of the sub-model at ``loc`` (best effort; [] when unknown)."""
+    from ._schema import InstructStage, PretrainStage, TransferStage
+
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if current is Recipe and part == "stages":
+            current = (PretrainStage, InstructStage, TransferStage)
+            continue
+        models = current if isinstance(current, tuple) else (current,)
+        nxt = None
+        for m in models:
+            field = m.model_fields.get(part)
+            if field is not None:
+                nxt = _model_in(field.annotation)
+                break
+        if nxt is None:
+            return []
+        current = nxt
+    models = current if isinstance(current, tuple) else (current,)
+    return sorted({k for m in models for k in m.model_fields})
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def apply_override(raw: dict[str, Any], item: str) -> None:
+    """Set one dotted ``key=value`` in a raw recipe mapping, in place."""
+    key, sep, value_text = item.partition("=")
+    if not sep or not key.strip():
+        raise RecipeError(f"override {item!r} is not of the form key=value")
+    try:
+        value = yaml.safe_load(value_text)
+    except yaml.YAMLError:
+        value = value_text
+    parts = key.strip().split(".")
+    node: Any = raw
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            index = _list_index(node, part, key)
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+        else:
+            raise RecipeError(f"override {key!r}: {'.'.join(parts[:i])!r} is not a mapping or list")
+
+
+def _list_index(node: list[Any], part: str, key: str) -> int:
+    if part.lstrip("-").isdigit():
+        index = int(part)
+        if not -len(node) <= index < len(node):
+            raise RecipeError(f"override {key!r}: index {index} out of range (0..{len(node) - 1})")
+        return index
+    for index, item in enumerate(node):
+        if isinstance(item, dict) and part in (item.get("name"), item.get("kind")):
+            return index
+    names = [str(s.get("name") or s.get("kind")) for s in node if isinstance(s, dict)]
+    raise RecipeError(f"override {key!r}: no stage named {part!r}; stages: {', '.join(names)}")
+
+
+def dump_recipe(recipe: Recipe, path: str | Path | None = None) -> str:
+    """The recipe as YAML, stamped with llmsec and dependency versions."""
+    data = recipe.model_dump(mode="json")
+    data["versions"] = package_versions()
+    text = yaml.safe_dump(data, sort_keys=False)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of llmsec and the libraries a run depends on."""
+    out = {}
+    for name in ("llmsec", "torch", "transformers", "peft", "trl", "datasets", "accelerate",
+                 "bitsandbytes"):
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out

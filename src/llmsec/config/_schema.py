@@ -1,0 +1,138 @@
+"""The typed recipe schema: one pydantic model, unknown keys are errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class QuantizationConfig(_Strict):
+    """bitsandbytes quantization of the frozen base weights."""
+
+    bits: Literal[4, 8] = 4
+    quant_type: Literal["nf4", "fp4"] = "nf4"
+    double_quant: bool = True
+    compute_dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"
+
+
+class ModelConfig(_Strict):
+    """The base model of a recipe.
+
+    ``name`` is a built-in name (``llmsec models list``), a Hugging Face id, a
+    local directory, or a ``.gguf`` file.
+    """
+
+    name: str
+    gguf_file: str | None = None
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "float32"
+    trust_remote_code: bool = False
+    revision: str | None = None
+
+
+AdapterMethod = Literal["full", "lora", "dora", "qlora"]
+
+
+class AdapterConfig(_Strict):
+    """How a stage trains: full weights, or a peft adapter on a frozen base.
+
+    ``qlora`` is LoRA on a 4-bit base; it sets ``quantization`` when left empty.
+    """
+
+    method: AdapterMethod = "lora"
+    r: int = Field(8, ge=1)
+    alpha: int = Field(16, ge=1)
+    dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    quantization: QuantizationConfig | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> AdapterConfig:
+        if self.method == "qlora" and self.quantization is None:
+            self.quantization = QuantizationConfig()
+        if self.method == "full" and self.quantization is not None:
+            raise ValueError(
+                "adapter.quantization needs a peft adapter: quantized weights cannot be "
+                "trained in full. Use method: qlora (or lora/dora), or drop quantization."
+            )
+        return self
+
+
+class DataConfig(_Strict):
+    """Where a stage's data comes from.
+
+    ``train`` and ``eval`` are file paths or built-in demo sets
+    (``builtin:corpus``, ``builtin:instructions``, ``builtin:vuln-code``; add
+    ``/test`` for the held-out split). ``format`` names a registered source
+    format; when empty it is guessed from the file suffix (``.jsonl`` →
+    ``jsonl``, text files → ``text``).
+    """
+
+    train: str
+    eval: str | None = None
+    format: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    max_samples: int | None = Field(None, ge=1)
+
+
+class _StageBase(_Strict):
+    name: str | None = None
+    data: DataConfig
+    adapter: AdapterConfig = Field(default_factory=AdapterConfig)
+    trainer: dict[str, Any] = Field(default_factory=dict)
+    max_length: int = Field(256, ge=8)
+
+    @property
+    def label(self) -> str:
+        """The stage's display and directory name."""
+        return self.name or self.kind  # type: ignore[attr-defined]
+
+
+class PretrainStage(_StageBase):
+    """Domain pre-training: continued causal-LM training, packed to ``max_length``."""
+
+    kind: Literal["pretrain"] = "pretrain"
+
+
+class InstructStage(_StageBase):
+    """Instruction tuning with trl's SFTTrainer; loss on assistant turns only."""
+
+    kind: Literal["instruct"] = "instruct"
+    system_prompt: str | None = None
+
+
+class TransferStage(_StageBase):
+    """Transfer learning: a classification head for a detection task."""
+
+    kind: Literal["transfer"] = "transfer"
+    task: str = "vuln-detect"
+    class_weights: Literal["balanced", "none"] | list[float] = "balanced"
+
+
+StageConfig = Annotated[PretrainStage | InstructStage | TransferStage, Field(discriminator="kind")]
+
+
+class Recipe(_Strict):
+    """A whole training recipe: a base model and the stages to run on it."""
+
+    name: str = "llmsec-run"
+    seed: int = 42
+    output_dir: Path = Path("runs/llmsec-run")
+    model: ModelConfig
+    stages: list[StageConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_stage_names(self) -> Recipe:
+        labels = [s.label for s in self.stages]
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            raise ValueError(
+                f"stage names must be unique, got {dupes} more than once: "
+                "give repeated stages a distinct 'name'"
+            )
+        return self

@@ -1,0 +1,12 @@
+"""Source formats: each module parses one format into canonical records.
+
+A new format is one module here with a ``@register_format`` function, and one
+import line below.
+"""
+
+from ._registry import FORMATS, Format, FormatError, iter_records, register_format
+
+# Register the built-in formats (import for side effect).
+from . import jsonl, text  # noqa: F401  isort: skip
+
+__all__ = ["FORMATS", "Format", "FormatError", "iter_records", "register_format"]
