@@ -104,6 +104,7 @@ class InstructStage(_StageBase):
 
     kind: Literal["instruct"] = "instruct"
     system_prompt: str | None = None
+    task: str | None = None  # render a detection task's Examples as conversations
 
 
 class TransferStage(_StageBase):

