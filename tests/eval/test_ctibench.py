@@ -176,3 +176,45 @@ def test_real_logs_against_the_wrong_data_fail_clearly(shared_data: Path) -> Non
         score_ctibench("rcm", root / "outputs" / "gpt-3.5" / "cti-mcq.txt", root / "cti-rcm.tsv")
     with pytest.raises(ValueError, match="outside the mcq label set"):
         score_ctibench("mcq", root / "outputs" / "gpt-3.5" / "cti-rcm.txt", root / "cti-rcm.tsv")
+
+
+# --- CLI -----------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_cli_scores_real_log_and_writes_json(shared_data: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from llmsec.cli import app
+
+    root = shared_data / "sec_qa" / "ctibench"
+    out = tmp_path / "res" / "vsp.json"
+    result = CliRunner().invoke(
+        app,
+        ["score", "ctibench", "--task", "vsp", "--outputs", str(root / "outputs" / "gpt-3.5" / "cti-vsp.txt"),
+         "--data", str(root / "cti-vsp.tsv"), "--json", str(out)],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    assert "mean absolute deviation" in result.output and "1.571" in result.output
+    assert "542, 820, 951" in result.output
+    saved = json.loads(out.read_text())
+    assert saved["unparsed"] == [542, 820, 951] and len(saved["predictions"]) == 1000
+    assert abs(saved["score"] - 1.57) <= 0.05
+
+
+def test_cli_bad_input_is_one_message_and_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from llmsec.cli import app
+
+    data = _tsv(tmp_path / "mcq.tsv", ["A", "B"])
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = CliRunner().invoke(
+        app, ["score", "ctibench", "--task", "mcq", "--outputs", str(empty), "--data", str(data)], terminal_width=300
+    )
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())  # the error console wraps long lines
+    assert message.startswith("error: outputs file") and "empty.txt is empty" in message
+    assert "Traceback" not in message
