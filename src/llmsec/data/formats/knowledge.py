@@ -1,0 +1,209 @@
+"""Security knowledge benchmarks: CyberMetric, SecEval and the five CTIBench TSVs.
+
+CTIBench records keep the benchmark's own ``Prompt`` in ``meta["prompt"]`` and
+their 1-based position in the TSV in ``meta["row"]`` (rejected rows count
+too), so the evaluation layer can line model outputs (``#####N#####``) up with
+the items. What each CTIBench file becomes:
+
+- ``ctibench-mcq``: MultipleChoice (answer ``A``-``D``).
+- ``ctibench-rcm``: Example(text=CVE description, label=``CWE-n``, group=CVE id).
+- ``ctibench-vsp``: Example(text=CVE description, label=CVSS v3 vector, group=CVE id).
+- ``ctibench-ate``: Example(text=description, label=the technique ids sorted and
+  joined by ``", "``; ``meta["techniques"]`` lists them).
+- ``ctibench-taa``: Document: the file has no ground truth (the task is to name
+  the threat actor behind a report), so it is text plus the prompt to ask.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .._records import Document, Example, MultipleChoice
+from .._report import LoadReport
+from ._jsonstream import load_document
+from ._registry import FormatError, register_format
+from ._rows import iter_rows
+
+_LETTERS = "ABCDEFGHIJ"
+_CWE = re.compile(r"^CWE-\d+$")
+_CVSS3 = re.compile(r"^CVSS:3\.[01](/[A-Z]{1,2}:[A-Z])+$")
+_TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
+_CVE = re.compile(r"CVE-\d{4}-\d{4,}")
+
+
+def _nonempty(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"empty {what}")
+    return value.strip()
+
+
+@register_format("cybermetric", record=MultipleChoice, description="CyberMetric MCQ JSON ({questions: [...]})")
+def load_cybermetric(path: Path, report: LoadReport) -> Iterator[MultipleChoice]:
+    """CyberMetric questions (``{question, answers: {A..D}, solution}``).
+
+    ``line`` in a rejection is the question's 1-based position.
+
+    Raises:
+        FormatError: the file is not JSON or has no ``questions`` list.
+    """
+    doc = load_document(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("questions"), list):
+        raise FormatError(f"{path}: not CyberMetric JSON (expected {{'questions': [...]}})")
+    for n, item in enumerate(doc["questions"], start=1):
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("question is not an object")
+            answers = item.get("answers")
+            if not isinstance(answers, dict) or len(answers) < 2:
+                raise ValueError("'answers' must map at least two letters to options")
+            letters = sorted(answers)
+            if letters != list(_LETTERS[: len(letters)]):
+                raise ValueError(f"answer letters {letters} are not A, B, ...")
+            choices = tuple(_nonempty(answers[k], f"option {k}") for k in letters)
+            solution = str(item.get("solution") or "").strip().upper()
+            if solution not in letters:
+                raise ValueError(f"unknown label {item.get('solution')!r}")
+            record = MultipleChoice(_nonempty(item.get("question"), "question"), choices, solution, {"index": n})
+        except ValueError as exc:
+            report.reject(str(path), n, str(exc))
+            continue
+        report.accept()
+        yield record
+
+
+@register_format("seceval", record=MultipleChoice, description="SecEval questions JSON (may have several answers)")
+def load_seceval(path: Path, report: LoadReport) -> Iterator[MultipleChoice]:
+    """SecEval questions (``id, source, question, choices ["A: ..."], answer, topics, keyword``).
+
+    ``answer`` may name several letters (``"AC"``): all must be right. ``line``
+    in a rejection is the question's 1-based position.
+
+    Raises:
+        FormatError: the file is not a JSON list.
+    """
+    doc = load_document(path)
+    if not isinstance(doc, list):
+        raise FormatError(f"{path}: not SecEval JSON (expected a list of questions)")
+    for n, item in enumerate(doc, start=1):
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("question is not an object")
+            raw = item.get("choices")
+            if not isinstance(raw, list) or len(raw) < 2:
+                raise ValueError("'choices' must list at least two options")
+            choices = tuple(
+                re.sub(rf"^{_LETTERS[i]}\s*[:.)]\s*", "", _nonempty(c, f"choice {i + 1}")) for i, c in enumerate(raw)
+            )
+            answer = "".join(sorted(set(str(item.get("answer") or "").upper().replace(",", "").replace(" ", ""))))
+            if not answer:
+                raise ValueError("empty answer")
+            if any(a not in _LETTERS[: len(choices)] for a in answer):
+                raise ValueError(f"unknown label {item.get('answer')!r}")
+            meta = {"index": n, "id": item.get("id"), "source": item.get("source"),
+                    "topics": list(item.get("topics") or []), "keyword": item.get("keyword")}
+            record = MultipleChoice(_nonempty(item.get("question"), "question"), choices, answer, meta)
+        except (ValueError, TypeError) as exc:
+            report.reject(str(path), n, str(exc))
+            continue
+        report.accept()
+        yield record
+
+
+def _ctibench_rows(
+    path: Path, report: LoadReport, required: tuple[str, ...], name: str
+) -> Iterator[tuple[int, int, dict[str, str]]]:
+    """``(line, 1-based row, row)`` for each well-formed row of a CTIBench TSV."""
+    base = report.read
+    for line, row in iter_rows(path, report, required=required, delimiter="\t", fmt=f"CTIBench {name}"):
+        yield line, report.read - base + 1, {k: (v or "").strip() for k, v in row.items()}
+
+
+def _meta(row: dict[str, str], index: int) -> dict[str, Any]:
+    return {"row": index, "url": row.get("URL") or None, "prompt": row.get("Prompt", "")}
+
+
+@register_format("ctibench-mcq", record=MultipleChoice, description="CTIBench CTI-MCQ TSV")
+def load_ctibench_mcq(path: Path, report: LoadReport) -> Iterator[MultipleChoice]:
+    """CTI-MCQ: ``URL, Question, Option A-D, Prompt, GT`` (GT letters are upper-cased).
+
+    A few real items leave an option empty (the benchmark's prompt shows it as
+    ``nan``); they are kept as they are, with ``meta["empty_options"]`` naming
+    the letters, so every benchmark item stays scorable.
+    """
+    options = ("Option A", "Option B", "Option C", "Option D")
+    for line, index, row in _ctibench_rows(path, report, ("Question", *options, "GT"), "MCQ"):
+        try:
+            answer = row["GT"].upper()
+            if answer not in ("A", "B", "C", "D"):
+                raise ValueError(f"unknown label {row['GT']!r}")
+            choices = tuple(row[o] for o in options)
+            if sum(1 for c in choices if c) < 2:
+                raise ValueError("fewer than two non-empty options")
+            meta = {**_meta(row, index), "empty_options": [o[-1] for o in options if not row[o]]}
+            record = MultipleChoice(_nonempty(row["Question"], "question"), choices, answer, meta)
+        except ValueError as exc:
+            report.reject(str(path), line, str(exc))
+            continue
+        report.accept()
+        yield record
+
+
+def _cve_examples(path: Path, report: LoadReport, name: str, label_ok: re.Pattern[str]) -> Iterator[Example]:
+    for line, index, row in _ctibench_rows(path, report, ("Description", "GT"), name):
+        try:
+            text = _nonempty(row["Description"], "description")
+            if not label_ok.match(row["GT"]):
+                raise ValueError(f"unknown label {row['GT']!r}")
+            cve = _CVE.search(row.get("URL", ""))
+            record = Example(text, row["GT"], group=cve.group(0) if cve else None, meta=_meta(row, index))
+        except ValueError as exc:
+            report.reject(str(path), line, str(exc))
+            continue
+        report.accept()
+        yield record
+
+
+@register_format("ctibench-rcm", record=Example, description="CTIBench CTI-RCM TSV (CVE description -> CWE)")
+def load_ctibench_rcm(path: Path, report: LoadReport) -> Iterator[Example]:
+    """CTI-RCM: ``URL, Description, Prompt, GT`` with GT a ``CWE-n`` id."""
+    yield from _cve_examples(path, report, "RCM", _CWE)
+
+
+@register_format("ctibench-vsp", record=Example, description="CTIBench CTI-VSP TSV (CVE description -> CVSS v3 vector)")
+def load_ctibench_vsp(path: Path, report: LoadReport) -> Iterator[Example]:
+    """CTI-VSP: ``URL, Description, Prompt, GT`` with GT a CVSS v3.x vector."""
+    yield from _cve_examples(path, report, "VSP", _CVSS3)
+
+
+@register_format("ctibench-ate", record=Example, description="CTIBench CTI-ATE TSV (threat report -> ATT&CK ids)")
+def load_ctibench_ate(path: Path, report: LoadReport) -> Iterator[Example]:
+    """CTI-ATE: ``URL, Platform, Description, Prompt, GT`` with GT comma-separated technique ids."""
+    for line, index, row in _ctibench_rows(path, report, ("Description", "GT"), "ATE"):
+        try:
+            text = _nonempty(row["Description"], "description")
+            ids = sorted({t.strip() for t in row["GT"].split(",") if t.strip()})
+            if not ids or not all(_TECHNIQUE.match(t) for t in ids):
+                raise ValueError(f"unknown label {row['GT']!r}")
+            meta = {**_meta(row, index), "platform": row.get("Platform") or None, "techniques": ids}
+            record = Example(text, ", ".join(ids), group=row.get("URL") or None, meta=meta)
+        except ValueError as exc:
+            report.reject(str(path), line, str(exc))
+            continue
+        report.accept()
+        yield record
+
+
+@register_format("ctibench-taa", record=Document, description="CTIBench CTI-TAA TSV (threat reports, no ground truth)")
+def load_ctibench_taa(path: Path, report: LoadReport) -> Iterator[Document]:
+    """CTI-TAA: ``URL, Text, Prompt``; no ground truth, so each row is a Document."""
+    for line, index, row in _ctibench_rows(path, report, ("Text", "Prompt"), "TAA"):
+        try:
+            record = Document(_nonempty(row["Text"], "text"), source=str(path), meta=_meta(row, index))
+        except ValueError as exc:
+            report.reject(str(path), line, str(exc))
+            continue
+        report.accept()
+        yield record
