@@ -218,3 +218,19 @@ def test_cli_bad_input_is_one_message_and_exit_2(tmp_path: Path) -> None:
     message = " ".join(result.output.split())  # the error console wraps long lines
     assert message.startswith("error: outputs file") and "empty.txt is empty" in message
     assert "Traceback" not in message
+
+
+def test_cvss_helpers_follow_the_cvss_package() -> None:
+    from llmsec.eval._ctibench import cvss_base_score, cvss_mad, technique_set_f1
+
+    assert cvss_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H") == pytest.approx(9.8)
+    assert cvss_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N") == pytest.approx(6.1)
+    assert cvss_base_score("AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H") is None  # prefix required
+    truth = ["CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"]
+    assert cvss_mad(["CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", None], truth) == pytest.approx(3.7)
+    with pytest.raises(ValueError, match="undefined"):
+        cvss_mad([None, "junk"], truth)
+    with pytest.raises(ValueError, match="length mismatch"):
+        cvss_mad([None], truth)
+    assert technique_set_f1({"T1071", "T1059"}, {"T1071"}) == pytest.approx(2 / 3)
+    assert technique_set_f1(set(), {"T1071"}) == 0.0

@@ -36,7 +36,16 @@ from typing import Any
 
 from ._extract import extract_choice, extract_cvss_vector, extract_cwe, extract_technique_ids
 
-__all__ = ["CTIBENCH_TASKS", "CtiBenchItem", "CtiBenchScore", "read_ctibench_outputs", "score_ctibench"]
+__all__ = [
+    "CTIBENCH_TASKS",
+    "CtiBenchItem",
+    "CtiBenchScore",
+    "cvss_base_score",
+    "cvss_mad",
+    "read_ctibench_outputs",
+    "score_ctibench",
+    "technique_set_f1",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -181,13 +190,17 @@ def _normalise_truth(task: str, value: str) -> str | None:
         m = re.fullmatch(r"CWE-(\d+)", value, re.IGNORECASE)
         return f"CWE-{int(m.group(1))}" if m else None
     if task == "vsp":
-        return value.upper() if _base_score(value.upper()) is not None else None
+        return value.upper() if cvss_base_score(value.upper()) is not None else None
     if _TECHNIQUE_LIST.fullmatch(value.upper()):
         return ", ".join(extract_technique_ids(value.upper(), final_only=False))
     return None
 
 
-def _base_score(vector: str) -> float | None:
+def cvss_base_score(vector: str) -> float | None:
+    """The CVSS v3.x base score of ``vector`` (``cvss.CVSS3``), or ``None`` when it is not valid.
+
+    The vector needs its ``CVSS:3.0/`` or ``CVSS:3.1/`` prefix.
+    """
     from cvss import CVSS3
     from cvss.exceptions import CVSSError
 
@@ -197,10 +210,39 @@ def _base_score(vector: str) -> float | None:
         return None
 
 
+def cvss_mad(predicted: list[str | None], truth: list[str]) -> float:
+    """Mean absolute deviation between predicted and true CVSS v3 base scores (CTI-VSP's metric).
+
+    As in CTIBench's ``compute_vsp_mad``, a prediction that is ``None`` or not a
+    valid vector is left out of the mean.
+
+    Raises:
+        ValueError: On mismatched lengths, an invalid true vector, or no valid prediction at all.
+    """
+    if len(predicted) != len(truth):
+        raise ValueError(f"length mismatch: predicted={len(predicted)}, truth={len(truth)}")
+    deviations = []
+    for i, (p, t) in enumerate(zip(predicted, truth, strict=True)):
+        true_score = cvss_base_score(t)
+        if true_score is None:
+            raise ValueError(f"truth[{i}] is not a valid CVSS v3 vector: {t!r}")
+        pred_score = cvss_base_score(p) if p else None
+        if pred_score is not None:
+            deviations.append(abs(pred_score - true_score))
+    if not deviations:
+        raise ValueError("no prediction is a valid CVSS v3 vector: the mean absolute deviation is undefined")
+    return math.fsum(deviations) / len(deviations)
+
+
+def technique_set_f1(predicted: set[str], truth: set[str]) -> float:
+    """F1 between a predicted and a true set of ATT&CK technique ids (0 when either is empty)."""
+    return _set_prf(predicted, truth)[2]
+
+
 # --- scoring -------------------------------------------------------------------
 
 
-def _set_f1(pred: set[str], truth: set[str]) -> tuple[float, float, float]:
+def _set_prf(pred: set[str], truth: set[str]) -> tuple[float, float, float]:
     tp = len(pred & truth)
     precision = tp / len(pred) if pred else 0.0
     recall = tp / len(truth) if truth else 0.0
@@ -223,12 +265,12 @@ def _score_item(task: str, item: int, truth: str, answer: str | None) -> CtiBenc
     if pred is None:
         return CtiBenchItem(item, truth, None, None if task == "vsp" else 0.0, f"no {_WHAT[task]} found")
     if task == "vsp":
-        pred_score, true_score = _base_score(pred), _base_score(truth)
+        pred_score, true_score = cvss_base_score(pred), cvss_base_score(truth)
         if pred_score is None or true_score is None:
             return CtiBenchItem(item, truth, pred, None, "vector has no CVSS v3 base score")
         return CtiBenchItem(item, truth, pred, abs(pred_score - true_score))
     if task == "ate":
-        return CtiBenchItem(item, truth, pred, _set_f1(set(pred.split(", ")), set(truth.split(", ")))[2])
+        return CtiBenchItem(item, truth, pred, technique_set_f1(set(pred.split(", ")), set(truth.split(", "))))
     return CtiBenchItem(item, truth, pred, 1.0 if pred == truth else 0.0)
 
 
@@ -315,7 +357,7 @@ def _ate_details(items: list[CtiBenchItem]) -> dict[str, float]:
     for it in items:
         pred = set(it.prediction.split(", ")) if it.prediction else set()
         truth = set(it.truth.split(", "))
-        p, r, _ = _set_f1(pred, truth)
+        p, r, _ = _set_prf(pred, truth)
         precisions.append(p)
         recalls.append(r)
         tp, n_pred, n_true = tp + len(pred & truth), n_pred + len(pred), n_true + len(truth)
