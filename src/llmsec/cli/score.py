@@ -29,7 +29,7 @@ def ctibench(
     from rich.console import Console
     from rich.table import Table
 
-    from llmsec.eval._ctibench import score_ctibench
+    from llmsec.eval import score_ctibench
 
     with user_errors():
         result = score_ctibench(task, outputs, data)

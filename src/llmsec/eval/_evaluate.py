@@ -20,6 +20,7 @@ from ..data import (
 from ..train import Checkpoint, is_checkpoint, read_checkpoint
 from ._classify import classifier_probs, zero_shot_probs
 from ._lm import answer_perplexity, perplexity
+from ._metrics import detection_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -86,22 +87,11 @@ def evaluate(
 
 
 def detection_summary(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:
-    """Accuracy, F1, MCC and ROC-AUC from class probabilities (binary: class 1 is positive)."""
-    from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef, roc_auc_score
-
+    """Detection metrics from class probabilities (binary: class 1 is the positive class)."""
+    n_labels = probs.shape[1]
     y_pred = probs.argmax(-1)
-    binary = probs.shape[1] == 2
-    out = {
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "f1": float(f1_score(y_true, y_pred, average="binary" if binary else "macro", zero_division=0)),
-        "mcc": float(matthews_corrcoef(y_true, y_pred)),
-    }
-    if len(np.unique(y_true)) > 1:
-        out["roc_auc"] = float(
-            roc_auc_score(y_true, probs[:, 1]) if binary
-            else roc_auc_score(y_true, probs, multi_class="ovr", labels=list(range(probs.shape[1])))
-        )
-    return out
+    scores = probs[:, 1] if n_labels == 2 else probs
+    return detection_metrics(y_true, y_pred, y_score=scores, labels=list(range(n_labels)))
 
 
 def _model_config(model: str | Path | Checkpoint | ModelConfig) -> ModelConfig:

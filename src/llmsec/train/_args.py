@@ -33,6 +33,12 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def _has_accelerator() -> bool:
+    import torch
+
+    return torch.cuda.is_available() or (hasattr(torch, "xpu") and torch.xpu.is_available())
+
+
 @cache
 def allowed_keys(sft: bool) -> frozenset[str]:
     """Every field of ``TrainingArguments`` (or ``trl.SFTConfig`` when ``sft``)."""
@@ -88,6 +94,15 @@ def build_training_args(
         kwargs["eval_strategy"] = "epoch"
     kwargs.update(trainer)
     kwargs.update(output_dir=str(output_dir), seed=seed, data_seed=seed)
+    if "gradient_checkpointing" in kwargs:  # the deprecated alias; one name, one meaning
+        kwargs.setdefault("activation_checkpointing", kwargs.pop("gradient_checkpointing"))
+    # trl turns checkpointing on by default; on the CPU path it only costs time, so
+    # it is opt-in here (``activation_checkpointing: true``).
+    kwargs.setdefault("activation_checkpointing", False)
+    if not _has_accelerator():
+        # trl defaults to bf16 mixed precision, which the CPU path cannot use; pinned memory needs a device.
+        kwargs.setdefault("bf16", False)
+        kwargs.setdefault("dataloader_pin_memory", False)
     if sft:
         from trl import SFTConfig
 
