@@ -1,0 +1,279 @@
+"""The NIST Juliet C/C++ test suite, split into labelled functions.
+
+Each test-case file (``testcases/CWE121_.../sNN/CWE121_..._01.c``) holds bad
+code inside ``#ifndef OMITBAD`` and good code inside ``#ifndef OMITGOOD``.
+Every function defined in those blocks is one record: ``vulnerable`` for the
+bad block (``bad()``, ``badSink()``, ...), ``safe`` for the good block
+(``goodG2B()``, ``goodB2G()``, ``good1()``, their sinks, ...). The ``good()``
+dispatcher that only calls the good variants and ``main()`` are not records.
+
+What the model sees has every comment removed (Juliet's comments say where the
+flaw is) and, with ``anonymize=True`` (the default), the ``bad*``/``good*``
+identifiers and the test-case prefix renamed (``func``, ``helper1``, ...), since
+they name the label. ``meta`` keeps ``cwe`` (from the directory), ``case_id``
+(also the group: the file stem without its ``a``/``b`` part suffix),
+``function`` (the original name), ``file``, ``language``, ``flaw_lines`` and
+``fix_lines``: 1-based line numbers, in the returned text, of the statements
+that ``/* FLAW``, ``/* POTENTIAL FLAW``, ``/* INCIDENTAL FLAW`` or ``/* FIX``
+comments pointed at (good functions often keep a ``POTENTIAL FLAW`` sink that
+their fixed source makes safe). The support headers are not needed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._records import Example
+from .._report import LoadReport
+from ._registry import FormatError, register_format
+
+_SUFFIXES = {".c", ".cpp"}
+_CWE_DIR = re.compile(r"^CWE(\d+)_")
+_CASE_SUFFIX = re.compile(r"(_\d+)(?:[a-z]|_(?:bad|good)\w*)$")
+_TRANSPARENT = re.compile(r'^(namespace\b[\w\s:]*|extern\s*"C"\s*)$')
+_FUNC_HEADER = re.compile(r"\)\s*(?:const\s*)?(?:throw\s*\(\s*\)\s*)?(?:noexcept\s*)?$")
+_NAME = re.compile(r"([A-Za-z_~][\w:~]*)\s*$")
+_FLAW = re.compile(r"^\s*(?:POTENTIAL |INCIDENTAL )?FLAW\b")
+_FIX = re.compile(r"^\s*FIX\b")
+
+
+@dataclass(frozen=True)
+class _Comment:
+    start_line: int  # 0-based
+    end_line: int
+    text: str
+
+
+def _scan_comments(code: str) -> tuple[str, list[_Comment]]:
+    """``code`` with comments blanked (line breaks kept, so lines still line up) and the comments."""
+    out: list[str] = []
+    comments: list[_Comment] = []
+    i, n, line = 0, len(code), 0
+    while i < n:
+        c = code[i]
+        if c in "\"'":
+            j = i + 1
+            while j < n and code[j] != c and code[j] != "\n":
+                j += 2 if code[j] == "\\" else 1
+            j = min(j + 1, n)
+            out.append(code[i:j])
+            line += code.count("\n", i, j)
+            i = j
+        elif code.startswith("//", i):
+            j = code.find("\n", i)
+            j = n if j < 0 else j
+            comments.append(_Comment(line, line, code[i + 2 : j]))
+            i = j
+        elif code.startswith("/*", i):
+            j = code.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            body = code[i + 2 : j - 2]
+            breaks = code.count("\n", i, j)
+            comments.append(_Comment(line, line + breaks, body))
+            out.append(" " + "\n" * breaks)
+            line += breaks
+            i = j
+        else:
+            if c == "\n":
+                line += 1
+            out.append(c)
+            i += 1
+    return "".join(out), comments
+
+
+def strip_c_comments(code: str) -> str:
+    """``code`` (C or C++) without its ``/* */`` and ``//`` comments.
+
+    String and character literals are left alone; lines that held only a
+    comment are dropped and trailing spaces removed.
+    """
+    blanked, _ = _scan_comments(code)
+    original = code.split("\n")
+    return "\n".join(
+        s.rstrip() for s, o in zip(blanked.split("\n"), original, strict=True) if s.strip() or not o.strip()
+    )
+
+
+@dataclass(frozen=True)
+class _Function:
+    name: str
+    first_line: int  # 0-based, inclusive
+    last_line: int
+    region: str  # "OMITBAD" / "OMITGOOD"
+
+
+def _match_brace(s: str, i: int) -> int:
+    """The index of the ``}`` closing the ``{`` at ``i`` (literals skipped); len(s) if none."""
+    depth, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c in "\"'":
+            i += 1
+            while i < n and s[i] != c and s[i] != "\n":
+                i += 2 if s[i] == "\\" else 1
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return n
+
+
+def _functions(s: str) -> list[_Function]:
+    """The functions defined at file or namespace level of comment-free ``s``, with their OMIT block."""
+    starts = [0] + [m.end() for m in re.finditer("\n", s)]
+    found: list[_Function] = []
+    blocks: list[str] = []  # the preprocessor conditionals we are inside
+    i, n, header, at_line_start = 0, len(s), 0, True
+    while i < n:
+        c = s[i]
+        if c == "\n":
+            at_line_start = True
+        elif c in " \t\r\f\v":
+            pass
+        elif c == "#" and at_line_start:
+            j = i
+            while True:  # a directive runs to the end of the line, continuations included
+                j = s.find("\n", j)
+                if j < 0 or s[j - 1] != "\\":
+                    break
+                j += 1
+            j = n if j < 0 else j
+            words = s[i + 1 : j].split()
+            if words and words[0] in ("if", "ifdef", "ifndef"):
+                blocks.append(words[1] if words[0] == "ifndef" and len(words) > 1 else "other")
+            elif words and words[0] in ("else", "elif") and blocks:
+                blocks[-1] = "other"
+            elif words and words[0] == "endif" and blocks:
+                blocks.pop()
+            i, header = j, j
+            continue
+        else:
+            at_line_start = False
+            if c in "\"'":
+                i = _match_literal(s, i)
+            elif c in ";}":
+                header = i + 1
+            elif c == "{":
+                text = s[header:i].strip()
+                if _TRANSPARENT.match(text):
+                    header = i + 1
+                else:
+                    end = _match_brace(s, i)
+                    name = _NAME.search(text.split("(")[0]) if "(" in text else None
+                    region = next((b for b in reversed(blocks) if b in ("OMITBAD", "OMITGOOD")), None)
+                    if name and region and _FUNC_HEADER.search(text) and "=" not in text.split("(")[0]:
+                        first = bisect.bisect_right(starts, header + len(s[header:i]) - len(s[header:i].lstrip())) - 1
+                        found.append(_Function(name.group(1), first, bisect.bisect_right(starts, end) - 1, region))
+                    i, header = end + 1, end + 1
+                    continue
+        i += 1
+    return found
+
+
+def _match_literal(s: str, i: int) -> int:
+    """The index of the closing quote of the literal opening at ``i``."""
+    quote, i, n = s[i], i + 1, len(s)
+    while i < n and s[i] != quote and s[i] != "\n":
+        i += 2 if s[i] == "\\" else 1
+    return min(i, n - 1)
+
+
+def _anonymize(text: str, case_id: str, own: str) -> str:
+    """Rename the identifiers that give the label away (``bad``, ``goodG2BSink``, ``CWE..._bad``)."""
+    pattern = re.compile(rf"\b(?:{re.escape(case_id)}[a-z]?_)?(?:bad|good)(?:[A-Z0-9_]\w*)?\b")
+    names: dict[str, str] = {own: "func"}
+    own_short = own.split("::")[-1]
+    names.setdefault(own_short, "func")
+
+    def rename(m: re.Match[str]) -> str:
+        if m.group(0) not in names:
+            names[m.group(0)] = f"helper{sum(1 for v in names.values() if v != 'func') + 1}"
+        return names[m.group(0)]
+
+    return pattern.sub(rename, text)
+
+
+def _split_file(file: Path, code: str, anonymize: bool) -> Iterator[Example]:
+    """The labelled functions of one test-case file."""
+    blanked, comments = _scan_comments(code)
+    lines = blanked.split("\n")
+    original = code.split("\n")
+    keep = [bool(s.strip()) or not o.strip() for s, o in zip(lines, original, strict=True)]
+    cwe_match = next((m for m in (_CWE_DIR.match(p) for p in reversed(file.parts[:-1])) if m), None)
+    cwe_match = cwe_match or _CWE_DIR.match(file.name)
+    if cwe_match is None:
+        raise ValueError("no CWE in the path (expected a CWE<n>_... directory)")
+    case_id = _CASE_SUFFIX.sub(r"\1", file.stem)
+    for fn in _functions(blanked):
+        short = fn.name.split("::")[-1]
+        if short == "main" or short == "good" or short.endswith("_good"):
+            continue  # the dispatcher and main are plumbing, not test functions
+        kept = [k for k in range(fn.first_line, fn.last_line + 1) if keep[k]]
+        new_line = {k: pos for pos, k in enumerate(kept, start=1)}
+        marks: dict[str, set[int]] = {"flaw": set(), "fix": set()}
+        for comment in comments:
+            if not fn.first_line <= comment.start_line <= fn.last_line:
+                continue
+            kind = "flaw" if _FLAW.match(comment.text) else "fix" if _FIX.match(comment.text) else None
+            if kind is None:
+                continue
+            if lines[comment.start_line].strip():
+                target: int | None = comment.start_line  # the comment shares its line with code
+            else:
+                target = next((k for k in kept if k > comment.end_line and lines[k].strip()), None)
+            if target is not None:
+                marks[kind].add(new_line[target])
+        text = "\n".join(lines[k].rstrip() for k in kept)
+        if anonymize:
+            text = _anonymize(text, case_id, fn.name)
+        yield Example(
+            text,
+            "vulnerable" if fn.region == "OMITBAD" else "safe",
+            group=case_id,
+            meta={
+                "cwe": f"CWE-{cwe_match.group(1)}",
+                "case_id": case_id,
+                "function": fn.name,
+                "file": str(file),
+                "language": "cpp" if file.suffix == ".cpp" else "c",
+                "flaw_lines": sorted(marks["flaw"]),
+                "fix_lines": sorted(marks["fix"]),
+            },
+        )
+
+
+@register_format("juliet", record=Example, description="NIST Juliet C/C++ test cases: bad/good functions")
+def load_juliet(path: Path, report: LoadReport, anonymize: bool = True) -> Iterator[Example]:
+    """Split Juliet test-case files (a folder, walked, or one file) into labelled functions.
+
+    A file that is not UTF-8, has no CWE in its path, or holds no bad or good
+    function is one rejected record (line 1).
+
+    Raises:
+        FormatError: a folder without any ``.c``/``.cpp`` file.
+    """
+    files = sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file()) if path.is_dir() else [path]
+    if not files:
+        raise FormatError(f"{path}: no Juliet .c/.cpp test-case files found (expected testcases/CWE*/...)")
+    for file in files:
+        try:
+            code = file.read_bytes().decode("utf-8")
+            examples = list(_split_file(file, code, anonymize))
+            if not examples:
+                raise ValueError("no function inside #ifndef OMITBAD / OMITGOOD")
+        except UnicodeDecodeError:
+            report.reject(str(file), 1, "not valid UTF-8")
+            continue
+        except ValueError as exc:
+            report.reject(str(file), 1, str(exc))
+            continue
+        for example in examples:
+            report.accept()
+            yield example
