@@ -36,3 +36,19 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Keep each session's llmsec cache away from the user's, but share it across tests."""
     if "LLMSEC_HOME" not in os.environ:
         monkeypatch.setenv("LLMSEC_HOME", str(tmp_path_factory.getbasetemp() / "llmsec-home"))
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved 2-layer, hidden-16 random Llama causal LM with the tiny ChatML tokenizer."""
+    from tiny import make_tiny_llama
+
+    return make_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved 2-layer, hidden-16 random BERT encoder with the tiny WordPiece tokenizer."""
+    from tiny import make_tiny_bert
+
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))

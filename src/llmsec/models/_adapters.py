@@ -1,0 +1,121 @@
+"""Make a loaded model trainable: full weights, or a LoRA / DoRA / QLoRA adapter through peft."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+from llmsec.config import AdapterConfig
+
+from ._compat import peft_model_warnings
+from ._load import HEAD_NAMES
+from ._quant import is_quantized
+
+if TYPE_CHECKING:
+    from torch import nn
+
+logger = logging.getLogger(__name__)
+
+Task = Literal["causal-lm", "classifier"]
+
+
+def attach_adapter(model: nn.Module, adapter: AdapterConfig, *, task: Task) -> nn.Module:
+    """Prepare ``model`` for training as ``adapter`` says.
+
+    ``full`` makes every parameter trainable and returns the model itself.
+    ``lora``, ``dora`` and ``qlora`` wrap it in a peft LoRA model (``use_dora``
+    for DoRA; a quantized base is first prepared with
+    ``peft.prepare_model_for_kbit_training``, without gradient checkpointing).
+    For a classifier the head (``score`` or ``classifier``) is trained in full
+    and saved with the adapter (``modules_to_save``).
+
+    Args:
+        model: A model from :func:`load_model`.
+        adapter: The recipe's adapter section.
+        task: ``"causal-lm"`` or ``"classifier"``.
+
+    Returns:
+        The trainable model (a ``peft.PeftModel`` for adapter methods).
+
+    Raises:
+        ValueError: Full training of a quantized model, QLoRA on a model that
+            was not loaded quantized, or a classifier without a known head.
+    """
+    if task not in ("causal-lm", "classifier"):
+        raise ValueError(f"task must be 'causal-lm' or 'classifier', got {task!r}")
+    quantized = is_quantized(model)
+    if adapter.method == "full":
+        if quantized:
+            raise ValueError("adapter method 'full' cannot train quantized weights: load the model "
+                             "without quantization, or use method qlora/lora/dora")
+        for param in model.parameters():
+            param.requires_grad_(True)
+        return model
+    if adapter.method == "qlora" and not quantized:
+        raise ValueError(
+            "adapter method 'qlora' needs a base loaded quantized: "
+            "load_model(..., quantization=adapter.quantization), or use method 'lora'"
+        )
+
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    modules_to_save = [classifier_head_name(model)] if task == "classifier" else None
+    if quantized:
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    config = LoraConfig(
+        r=adapter.r,
+        lora_alpha=adapter.alpha,
+        lora_dropout=adapter.dropout,
+        target_modules=_target_modules(model, adapter, modules_to_save),
+        use_dora=adapter.method == "dora",
+        task_type="SEQ_CLS" if task == "classifier" else "CAUSAL_LM",
+        modules_to_save=modules_to_save,
+    )
+    with peft_model_warnings():
+        peft_model = get_peft_model(model, config)
+    trainable, total = trainable_parameters(peft_model)
+    logger.info("%s adapter attached: %d of %d parameters trainable (%.2f%%)",
+                adapter.method, trainable, total, 100 * trainable / max(total, 1))
+    return peft_model
+
+
+def _target_modules(model: nn.Module, adapter: AdapterConfig, head: list[str] | None) -> str | list[str]:
+    """The recipe's targets; ``all-linear`` on a classifier is spelled out so the head is not LoRA'd."""
+    if adapter.target_modules != "all-linear":
+        return list(adapter.target_modules)
+    if not head:
+        return "all-linear"
+    from torch import nn
+
+    names = {
+        name.rsplit(".", 1)[-1]
+        for name, module in model.named_modules()
+        if isinstance(module, nn.Linear) and name.split(".")[0] not in head
+    }
+    if not names:
+        raise ValueError("target_modules 'all-linear' found no linear layer outside the head "
+                         f"{head}: name target_modules explicitly")
+    return sorted(names)
+
+
+def classifier_head_name(model: nn.Module) -> str:
+    """The attribute that holds a sequence classifier's head: ``score`` (decoders) or ``classifier``."""
+    for name in HEAD_NAMES:
+        if getattr(model, name, None) is not None:
+            return name
+    raise ValueError(f"{type(model).__name__} has no classification head named {' or '.join(HEAD_NAMES)}: "
+                     "load it with load_model(..., head='classifier')")
+
+
+def trainable_parameters(model: nn.Module) -> tuple[int, int]:
+    """``(trainable, total)`` parameter counts; a 4-bit weight counts its unpacked size."""
+    trainable = total = 0
+    for param in model.parameters():
+        count = param.numel()
+        if param.__class__.__name__ == "Params4bit":
+            storage = getattr(param, "quant_storage", None)
+            count *= 2 * (storage.itemsize if storage is not None else 1)
+        total += count
+        if param.requires_grad:
+            trainable += count
+    return trainable, total

@@ -1,0 +1,209 @@
+"""Load a tokenizer or a model (causal LM or classifier, optionally quantized) from any model reference."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from llmsec.config import ModelConfig, QuantizationConfig
+
+from ._builtin import BUILTIN_MODELS, ModelNotFoundError, not_found_message
+from ._compat import peft_model_warnings
+from ._quant import disable_cpu_4bit_packing, quantized_load_kwargs
+from ._resolve import is_adapter_dir, read_adapter_config, resolve_model
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+logger = logging.getLogger(__name__)
+
+Head = Literal["causal-lm", "classifier"]
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.txt")
+HEAD_NAMES = ("score", "classifier")
+
+
+def as_model_config(model: ModelConfig | str | os.PathLike[str]) -> ModelConfig:
+    """A :class:`~llmsec.config.ModelConfig` from itself or from a plain name/path."""
+    if isinstance(model, ModelConfig):
+        return model
+    return ModelConfig(name=os.fspath(model))
+
+
+def load_tokenizer(model: ModelConfig | str) -> PreTrainedTokenizerBase:
+    """Load the tokenizer of a model reference (see :func:`resolve_model`).
+
+    The pad token is set to the eos (else unk) token when the tokenizer has none.
+    An adapter checkpoint's own tokenizer files are used when present, else its
+    base's. ``trust_remote_code`` comes from the config and is off by default.
+    """
+    cfg = as_model_config(model)
+    source = Path(cfg.name).expanduser()
+    if is_adapter_dir(source):
+        if not any((source / f).is_file() for f in _TOKENIZER_FILES):
+            base = _adapter_base(source)
+            return load_tokenizer(cfg.model_copy(update={"name": base, "gguf_file": None}))
+        path = str(source)
+    else:
+        path = resolve_model(cfg.name, gguf_file=cfg.gguf_file)
+
+    from transformers import AutoTokenizer
+
+    tokenizer = _from_pretrained(AutoTokenizer, cfg, path)
+    if tokenizer.pad_token is None:
+        fallback = tokenizer.eos_token or tokenizer.unk_token
+        if fallback is None:
+            logger.warning("tokenizer of %s has no pad, eos or unk token: padding will fail", cfg.name)
+        else:
+            tokenizer.pad_token = fallback
+            logger.debug("tokenizer of %s: pad token set to %r", cfg.name, fallback)
+    return tokenizer
+
+
+def load_model(
+    model: ModelConfig | str,
+    *,
+    head: Head = "causal-lm",
+    labels: Sequence[str] | None = None,
+    quantization: QuantizationConfig | None = None,
+) -> PreTrainedModel:
+    """Load a model reference as a causal LM or a sequence classifier.
+
+    Args:
+        model: A :class:`~llmsec.config.ModelConfig` or a name/path (see
+            :func:`resolve_model`): built-in, local directory, GGUF, peft
+            adapter checkpoint (causal adapters are merged once into their base)
+            or a cached Hugging Face id.
+        head: ``"causal-lm"`` or ``"classifier"`` (``AutoModelForSequenceClassification``,
+            on a decoder such as Llama (``score``) or an encoder such as BERT
+            (``classifier``); the head is new unless the checkpoint has one).
+        labels: The class names of a classifier, in label-id order.
+        quantization: Load the weights with bitsandbytes 4-bit or 8-bit.
+
+    Returns:
+        The model in eval mode; a classifier adapter checkpoint comes back as a
+        peft model (base classifier + adapter) for inference.
+
+    Raises:
+        ModelNotFoundError: The model cannot be found (no hub access here).
+        ValueError: A head that does not fit the model or checkpoint, or bad labels.
+    """
+    cfg = as_model_config(model)
+    if head not in ("causal-lm", "classifier"):
+        raise ValueError(f"head must be 'causal-lm' or 'classifier', got {head!r}")
+    builtin = BUILTIN_MODELS.get(cfg.name)
+    if builtin is not None and builtin.arch == "encoder" and head == "causal-lm":
+        raise ValueError(f"{cfg.name!r} is an encoder and has no causal-LM head: load it with "
+                         "head='classifier' (a transfer stage), or pick a causal-lm model")
+    source = Path(cfg.name).expanduser()
+    if is_adapter_dir(source):
+        task = str(read_adapter_config(source).get("task_type") or "")
+        if task == "SEQ_CLS":
+            if head != "classifier":
+                raise ValueError(f"{source} is a classifier adapter (task_type SEQ_CLS): "
+                                 "load it with head='classifier'")
+            return _load_classifier_adapter(cfg, source, labels, quantization)
+
+    path = resolve_model(cfg.name, gguf_file=cfg.gguf_file)
+    kwargs: dict[str, Any] = {"dtype": _dtype(cfg.dtype)}
+    if quantization is not None:
+        skip = HEAD_NAMES if head == "classifier" else None  # the new head trains in full precision
+        kwargs.update(quantized_load_kwargs(quantization, skip_modules=skip))
+    if head == "classifier":
+        from transformers import AutoModelForSequenceClassification
+
+        tokenizer = load_tokenizer(cfg)
+        kwargs.update(_label_kwargs(labels))
+        loaded = _from_pretrained(AutoModelForSequenceClassification, cfg, path, **kwargs)
+        loaded.config.pad_token_id = tokenizer.pad_token_id
+    else:
+        from transformers import AutoModelForCausalLM
+
+        loaded = _from_pretrained(AutoModelForCausalLM, cfg, path, **kwargs)
+    if quantization is not None and quantization.bits == 4:
+        disable_cpu_4bit_packing(loaded)
+    loaded.eval()
+    return loaded
+
+
+def _load_classifier_adapter(
+    cfg: ModelConfig, adapter_dir: Path, labels: Sequence[str] | None, quantization: QuantizationConfig | None
+) -> PreTrainedModel:
+    from peft import PeftModel
+
+    if labels is None:
+        labels = adapter_labels(adapter_dir)
+    base_cfg = cfg.model_copy(update={"name": _adapter_base(adapter_dir), "gguf_file": None})
+    base = load_model(base_cfg, head="classifier", labels=labels, quantization=quantization)
+    tokenizer = load_tokenizer(cfg)
+    base.config.pad_token_id = tokenizer.pad_token_id
+    with peft_model_warnings():
+        model = PeftModel.from_pretrained(base, str(adapter_dir), is_trainable=False)
+    model.eval()
+    return model
+
+
+def adapter_labels(adapter_dir: Path) -> list[str] | None:
+    """A classifier adapter's labels: ``id2label`` of its ``config.json``, else counted from its head."""
+    config = adapter_dir / "config.json"
+    if config.is_file():
+        id2label = json.loads(config.read_text()).get("id2label")
+        if id2label:
+            return [id2label[k] for k in sorted(id2label, key=int)]
+    weights = adapter_dir / "adapter_model.safetensors"
+    if weights.is_file():
+        from safetensors import safe_open
+
+        with safe_open(str(weights), framework="pt") as f:
+            for key in f.keys():  # noqa: SIM118  (safe_open is not iterable)
+                parts = key.split(".")
+                if len(parts) >= 2 and parts[-2] in HEAD_NAMES and parts[-1] == "weight" and "lora" not in key:
+                    return [f"LABEL_{i}" for i in range(f.get_slice(key).get_shape()[0])]
+    return None
+
+
+def _adapter_base(adapter_dir: Path) -> str:
+    base = read_adapter_config(adapter_dir).get("base_model_name_or_path")
+    if not base:
+        raise ModelNotFoundError(f"adapter checkpoint {adapter_dir} does not name its base model "
+                                 "(base_model_name_or_path is empty in adapter_config.json)")
+    return str(base)
+
+
+def _label_kwargs(labels: Sequence[str] | None) -> dict[str, Any]:
+    if labels is None:
+        return {}
+    labels = [str(label) for label in labels]
+    if len(labels) < 2 or len(set(labels)) != len(labels):
+        raise ValueError(f"a classifier needs at least two distinct labels, got {labels}")
+    return {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {label: i for i, label in enumerate(labels)},
+    }
+
+
+def _dtype(name: str) -> Any:
+    if name == "auto":
+        return "auto"
+    import torch
+
+    return getattr(torch, name)
+
+
+def _from_pretrained(auto_cls: Any, cfg: ModelConfig, path: str, **kwargs: Any) -> Any:
+    """``auto_cls.from_pretrained`` with our safety defaults; offline hub misses become ModelNotFoundError."""
+    local = Path(path).exists()
+    if not local and cfg.revision is not None:
+        kwargs["revision"] = cfg.revision
+    try:
+        return auto_cls.from_pretrained(path, trust_remote_code=cfg.trust_remote_code, **kwargs)
+    except OSError as exc:
+        if local:
+            raise
+        raise ModelNotFoundError(not_found_message(
+            cfg.name, "It is not a local path and not in the Hugging Face cache, and the hub cannot be reached"
+        )) from exc
