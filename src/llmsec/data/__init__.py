@@ -1,8 +1,12 @@
 """Source formats → canonical records → task views."""
 
+from ._contamination import ContaminationReport, check_contamination
+from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
 from ._load import BUILTIN_SETS, builtin_path, fingerprint, guess_format, load_records, resolve_source
 from ._records import Conversation, Document, Example, Message, MultipleChoice, Record, record_to_dict
 from ._report import EmptyDatasetError, LoadReport, Rejection
+from ._scrub import ScrubReport, scrub, scrub_records
+from ._split import split_records
 from ._tasks import TASKS, Task, get_task, record_text, register_task
 from ._views import (
     classification_rows,
@@ -17,26 +21,36 @@ __all__ = [
     "BUILTIN_SETS",
     "FORMATS",
     "TASKS",
+    "ContaminationReport",
     "Conversation",
+    "DedupResult",
     "Document",
+    "Duplicate",
     "EmptyDatasetError",
     "Example",
     "Format",
     "FormatError",
+    "LabelConflict",
     "LoadReport",
     "Message",
     "MultipleChoice",
     "Record",
     "Rejection",
+    "ScrubReport",
     "Task",
     "builtin_path",
+    "check_contamination",
     "classification_rows",
     "conversation_records",
     "corpus_texts",
+    "dedup",
+    "dedup_across",
+    "exact_key",
     "fingerprint",
     "get_task",
     "guess_format",
     "load_records",
+    "normalize_text",
     "pack_texts",
     "prompt_completion_rows",
     "record_text",
@@ -44,4 +58,7 @@ __all__ = [
     "register_format",
     "register_task",
     "resolve_source",
+    "scrub",
+    "scrub_records",
+    "split_records",
 ]
