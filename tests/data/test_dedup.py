@@ -156,3 +156,40 @@ def test_dedup_real_nvd_descriptions(shared_data):
     caught = {d.index: d.of for d in result.removed if d.index >= len(texts)}
     assert len(caught) == planted
     assert all(texts[of] in records[i].text for i, of in caught.items())
+
+
+def _datasketch_reference(records, threshold=0.8, num_perm=128):
+    """The plain way: query then insert each document into a datasketch MinHashLSH."""
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from llmsec.data._dedup import lsh_bands
+
+    hasher = MinHasher(num_perm)
+    sigs = hasher.signatures([normalize_text(r.text).split() for r in records])
+    bands, rows = lsh_bands(threshold, num_perm)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, params=(bands, rows))
+    removed = {}
+    for i, row in enumerate(sigs):
+        lean = LeanMinHash(seed=1, hashvalues=row, scheme="affine32")
+        cands = sorted(lsh.query(lean))
+        sims = [(sigs[c] == row).mean() for c in cands]
+        best = max(range(len(cands)), key=lambda k: (sims[k], -cands[k]), default=None)
+        if best is not None and sims[best] >= threshold:
+            removed[i] = cands[best]
+        else:
+            lsh.insert(i, lean)
+    return removed
+
+
+def test_banding_matches_datasketch_lsh():
+    rng = random.Random(9)
+    texts = []
+    for i in range(1500):
+        if texts and rng.random() < 0.3:
+            texts.append(_edit(rng.choice(texts), rng, changes=rng.randint(1, 4)))
+        else:
+            texts.append(_doc(rng, rng.randint(30, 150)) + f" doc{i}")
+    records = [Document(t) for t in texts]
+    ours = {d.index: d.of for d in dedup(records).removed}
+    assert len(ours) > 100
+    assert ours == _datasketch_reference(records)

@@ -128,8 +128,13 @@ def _value_group(m: re.Match[str]) -> str:
     return next(g for g in ("value", "dq", "sq", "bare") if m.re.groupindex.get(g) and m.group(g) is not None)
 
 
+_NAME_TAIL = re.compile(r"[A-Za-z0-9_.-]*\Z")
+
+
 def _check_password(m: re.Match[str]) -> bool:
-    if _ABOUT_PASSWORDS.search(m.group("key")):
+    start = m.start("key")
+    prefix = _NAME_TAIL.search(m.string, max(0, start - 40), start)
+    if _ABOUT_PASSWORDS.search((prefix.group(0) if prefix else "") + m.group("key")):
         return False
     name = _value_group(m)
     value = m.group(name)
@@ -175,11 +180,14 @@ def _classify_token(value: str) -> str:
 
 _PEM = r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
 _Q = r"(?:\"(?P<dq>[^\"\n]{1,200})\"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s\"',;&<>()\[\]{}]{1,200}))"
-_PASSWORD_KEY = r"[A-Za-z0-9_.-]*(?:password|passwd|passphrase|_pwd|-pwd|\.pwd)[A-Za-z0-9_]*|pass|pwd|pword"
+# Key names. A compound name may sit inside a longer identifier (DB_PASSWORD, stripe_api_key), so
+# it is matched from its core word on; short words (pass, pwd, token, secret) must start the name.
+# (No leading [A-Za-z0-9_]* here: trying it at every position made these rules the slowest by far.)
+_PASSWORD_KEY = r"(?:password|passwd|passphrase|[_.-]pwd)[A-Za-z0-9_]*|(?<![A-Za-z0-9])(?:pass|pwd|pword)"
 _TOKEN_KEY = (
-    r"[A-Za-z0-9_.-]*(?:api[_-]?key|apikey|api[_-]?token|access[_-]?token|auth[_-]?token|refresh[_-]?token"
+    r"(?:api[_-]?key|apikey|api[_-]?token|access[_-]?token|auth[_-]?token|refresh[_-]?token"
     r"|client[_-]?secret|secret[_-]?key|app[_-]?secret|private[_-]?token|session[_-]?token|bearer[_-]?token"
-    r"|x-api-key)[A-Za-z0-9_]*|token|secret"
+    r"|x-api-key)[A-Za-z0-9_]*|(?<![A-Za-z0-9])(?:token|secret)"
 )
 _TOKEN_VALUE = r"[A-Za-z0-9._~+/=-]{16,512}"
 
@@ -239,9 +247,9 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "API_TOKEN",
-        re.compile(r"(?i)(?<![A-Za-z0-9])(?:" + _TOKEN_KEY + r")[\"']?\s*(?:[:=]|=>|:=)\s*[\"']?"
+        re.compile(r"(?i)(?:" + _TOKEN_KEY + r")[\"']?\s*(?:[:=]|=>|:=)\s*[\"']?"
                    r"(?P<value>" + _TOKEN_VALUE + r")"),
-        ("key", "token", "secret"),
+        ("api", "token", "secret"),  # every key name holds one of these
         lower=True,
         group="value",
         check=_check_token,
@@ -257,7 +265,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "PASSWORD",
-        re.compile(r"(?i)(?<![A-Za-z0-9])(?P<key>" + _PASSWORD_KEY + r")[\"']?(?P<sep>\s*(?:[:=]|=>|:=)\s*)"
+        re.compile(r"(?i)(?P<key>" + _PASSWORD_KEY + r")[\"']?(?P<sep>\s*(?:[:=]|=>|:=)\s*)"
                    + _Q),
         ("pass", "pwd"),
         lower=True,
