@@ -29,16 +29,20 @@ def zero_shot_probs(model: Any, tokenizer: Any, texts: Sequence[str], labels: Se
                     instruction: str, max_length: int = 256) -> np.ndarray:
     """Class probabilities of a chat model asked ``instruction`` about each text.
 
-    Each label is scored by the log-probability of its whole token sequence as
-    the start of the assistant's answer, and the scores are normalised over the
-    labels. All labels of one text are scored in one batched forward pass.
-    Texts are truncated to ``max_length`` tokens first.
+    Each label is scored by the log-probability of its tokens as the start of
+    the assistant's answer, normalised over the labels. When the labels start
+    with distinct tokens, their first token decides (one forward pass per
+    text); otherwise every label's whole token sequence is scored in one
+    batched pass. Texts are truncated to ``max_length`` tokens first.
     """
     import torch
 
     model.eval()
     device = next(model.parameters()).device
     label_ids = [tokenizer(label, add_special_tokens=False)["input_ids"] for label in labels]
+    first = [ids[0] for ids in label_ids]
+    if len(set(first)) == len(first):
+        label_ids = [[tok] for tok in first]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     rows = []
     for text in texts:
@@ -46,18 +50,22 @@ def zero_shot_probs(model: Any, tokenizer: Any, texts: Sequence[str], labels: Se
         chat = [{"role": "user", "content": f"{instruction}\n\n{tokenizer.decode(ids)}"}]
         prompt = tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
         p_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-        width = len(p_ids) + max(len(lab) for lab in label_ids)
-        batch = torch.full((len(label_ids), width), pad, dtype=torch.long)
+        longest = max(len(lab) for lab in label_ids)
+        # single-token labels: the prompt alone gives every label's score
+        seqs = [p_ids] if longest == 1 else [p_ids + lab[:-1] for lab in label_ids]
+        width = max(len(s) for s in seqs)
+        batch = torch.full((len(seqs), width), pad, dtype=torch.long)
         attn = torch.zeros_like(batch)
-        for i, lab in enumerate(label_ids):
-            batch[i, : len(p_ids) + len(lab)] = torch.tensor(p_ids + lab)
-            attn[i, : len(p_ids) + len(lab)] = 1
+        for i, seq in enumerate(seqs):
+            batch[i, : len(seq)] = torch.tensor(seq)
+            attn[i, : len(seq)] = 1
         with torch.no_grad():
-            logp = torch.log_softmax(model(input_ids=batch.to(device), attention_mask=attn.to(device))
-                                     .logits[:, :-1].float(), dim=-1)
+            logits = model(input_ids=batch.to(device), attention_mask=attn.to(device)).logits.float()
+        logp = torch.log_softmax(logits, dim=-1)
         scores = []
         for i, lab in enumerate(label_ids):
-            positions = torch.arange(len(p_ids) - 1, len(p_ids) - 1 + len(lab), device=device)
-            scores.append(float(logp[i, positions, torch.tensor(lab, device=device)].sum()))
+            row = 0 if longest == 1 else i
+            positions = range(len(p_ids) - 1, len(p_ids) - 1 + len(lab))
+            scores.append(sum(float(logp[row, pos, tok]) for pos, tok in zip(positions, lab, strict=True)))
         rows.append(scores)
     return torch.softmax(torch.tensor(rows), dim=-1).numpy()
