@@ -3,11 +3,12 @@
 from ._contamination import ContaminationReport, check_contamination
 from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
 from ._load import BUILTIN_SETS, builtin_path, fingerprint, guess_format, load_records, resolve_source
+from ._prepare import PrepareReport, Source, SourceReport, prepare
 from ._records import Conversation, Document, Example, Message, MultipleChoice, Record, record_to_dict
 from ._report import EmptyDatasetError, LoadReport, Rejection
 from ._scrub import ScrubReport, scrub, scrub_records
 from ._split import split_records
-from ._tasks import TASKS, Task, get_task, record_text, register_task
+from ._tasks import TASKS, Task, TaskRecordError, get_task, record_text, register_task
 from ._views import (
     classification_rows,
     conversation_records,
@@ -34,10 +35,14 @@ __all__ = [
     "LoadReport",
     "Message",
     "MultipleChoice",
+    "PrepareReport",
     "Record",
     "Rejection",
     "ScrubReport",
+    "Source",
+    "SourceReport",
     "Task",
+    "TaskRecordError",
     "builtin_path",
     "check_contamination",
     "classification_rows",
@@ -52,6 +57,7 @@ __all__ = [
     "load_records",
     "normalize_text",
     "pack_texts",
+    "prepare",
     "prompt_completion_rows",
     "record_text",
     "record_to_dict",

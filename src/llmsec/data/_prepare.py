@@ -1,0 +1,630 @@
+"""``prepare``: source files -> clean, de-duplicated, leakage-aware train/test datasets and a report.
+
+The pipeline, in order:
+
+1. **load** every source with its format (loaded + rejected = read, per source);
+2. **adapt** each record to the task (:meth:`Task.adapt`); a record that cannot
+   serve the task (an NVD CVE without a CVSS vector for ``cvss-predict``) is
+   rejected by the task, with its reason;
+3. **scrub** secrets and personal data (text fields and string values in meta);
+4. **de-duplicate** exact and near duplicates over all records (a near duplicate
+   with another label than its twin is a minimal pair, e.g. Juliet's bad/good
+   functions, and is kept);
+5. **split** by group, time or at random;
+6. **de-duplicate across splits**: a test record that duplicates a training one is dropped;
+7. **check contamination** between train and test (group overlap must be 0 for a group split);
+8. **write** a ``datasets.DatasetDict`` (Arrow, ``save_to_disk``) in the chosen view,
+   the canonical records of each split as ``train.jsonl`` / ``test.jsonl``, and
+   ``report.json`` / ``report.md``.
+
+Counts reconcile, and :meth:`PrepareReport.reconcile` asserts it::
+
+    read = loaded + rejected                                   (per source and in total)
+    loaded = task_rejected + exact + near + cross_split + train + test
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from ._contamination import check_contamination
+from ._dedup import dedup as dedup_records
+from ._dedup import dedup_across
+from ._load import load_records, resolve_source
+from ._records import Conversation, Example, Record, record_to_dict
+from ._report import EmptyDatasetError
+from ._scrub import scrub as scrub_text
+from ._scrub import scrub_records
+from ._split import record_group, split_records
+from .formats import FORMATS
+from .tasks import VIEWS, Task, TaskRecordError, View, get_task
+
+logger = logging.getLogger(__name__)
+
+SplitName = Literal["group", "time", "random"]
+SourceLike = str | Path | tuple[Any, ...] | Mapping[str, Any]
+MAX_EXAMPLES = 10
+_OUTPUTS = ("dataset_dict.json", "train", "test", "train.jsonl", "test.jsonl", "report.json", "report.md")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a file or folder, its format, and options for the format's loader."""
+
+    path: str | Path
+    format: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _is_one_source(value: Any) -> bool:
+    """A path, Source or mapping; or a ``(path, format-or-None[, options])`` tuple."""
+    if isinstance(value, str | Path | Source | Mapping):
+        return True
+    return (
+        isinstance(value, tuple) and len(value) in (2, 3) and isinstance(value[0], str | Path)
+        and (value[1] is None or (isinstance(value[1], str) and value[1] in FORMATS))
+        and (len(value) == 2 or isinstance(value[2], Mapping))
+    )
+
+
+def as_sources(
+    source: SourceLike | Sequence[SourceLike],
+    format: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> list[Source]:
+    """Normalise ``prepare``'s ``source`` argument into a list of :class:`Source`.
+
+    Accepts one path, a ``(path, format[, options])`` tuple, a mapping with
+    ``path``/``format``/``options`` keys, a :class:`Source`, or a list of these.
+    ``format`` and ``options`` fill in what an entry leaves unset.
+    """
+    items: Sequence[Any] = [source] if _is_one_source(source) else list(source)  # type: ignore[arg-type]
+    if not items:
+        raise ValueError("prepare needs at least one source")
+    base = dict(options or {})
+    out = []
+    for item in items:
+        if isinstance(item, Source):
+            src = item
+        elif isinstance(item, str | Path):
+            src = Source(item)
+        elif isinstance(item, Mapping):
+            src = Source(item["path"], item.get("format"), dict(item.get("options") or {}))
+        elif isinstance(item, tuple) and 1 <= len(item) <= 3:
+            src = Source(item[0], item[1] if len(item) > 1 else None, dict(item[2]) if len(item) > 2 else {})
+        else:
+            raise ValueError(
+                f"cannot read the source {item!r}: give a path, (path, format[, options]) or a list of them"
+            )
+        out.append(Source(src.path, src.format or format, {**base, **src.options}))
+    return out
+
+
+def _pick_format(src: Source, task: Task) -> str:
+    if src.format:
+        FORMATS.get(src.format)  # an unknown name raises with the valid ones
+        return src.format
+    path = resolve_source(src.path)
+    fmt = "jsonl" if path.suffix == ".jsonl" else task.default_format
+    logger.info("%s: no format given, reading it as %r (task %s)", src.path, fmt, task.name)
+    return fmt
+
+
+def _check_options(fmt: str, options: Mapping[str, Any]) -> None:
+    params = list(inspect.signature(FORMATS.get(fmt).load).parameters.values())[2:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    valid = [p.name for p in params]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ValueError(
+            f"format {fmt!r} has no option {', '.join(map(repr, unknown))}; "
+            f"its options are: {', '.join(valid) or '(none)'}"
+        )
+
+
+@dataclass
+class SourceReport:
+    """What one source yielded."""
+
+    source: str
+    format: str
+    options: dict[str, Any]
+    read: int
+    loaded: int
+    rejected: int
+    reasons: dict[str, int]
+    examples: list[str]
+    task_rejected: int = 0
+
+
+@dataclass
+class PrepareReport:
+    """Everything ``prepare`` did, with counts that reconcile.
+
+    Attributes:
+        sources: one :class:`SourceReport` per input.
+        read, loaded, rejected: totals over the sources (``loaded + rejected == read``).
+        task_rejected, task_reasons, task_examples: loaded records the task could not use.
+        duplicates: ``exact`` and ``near`` (within the whole set), ``cross_split``
+            (test records duplicating training ones), ``label_conflicts``
+            (duplicate groups whose labels disagree) and ``near_pairs_kept`` (near
+            duplicates with another label than their twin: minimal pairs such as
+            Juliet's bad/good functions, kept, not counted as removed).
+        scrubbed: replacements per placeholder type in the records' text;
+            ``scrubbed_records`` records changed; ``scrubbed_meta``: replacements in meta values.
+        kept: records per split; ``labels``: label counts per split.
+        group_overlap: groups on both sides of the split (0 for a group split).
+        contamination: the train/test contamination check (counts and examples).
+    """
+
+    task: str
+    view: str
+    split: str | None
+    test_size: float
+    seed: int
+    out: str
+    sources: list[SourceReport] = field(default_factory=list)
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    task_rejected: int = 0
+    task_reasons: dict[str, int] = field(default_factory=dict)
+    task_examples: list[str] = field(default_factory=list)
+    duplicates: dict[str, int] = field(default_factory=lambda: {
+        "exact": 0, "near": 0, "cross_split": 0, "label_conflicts": 0, "near_pairs_kept": 0,
+    })
+    scrubbed: dict[str, int] = field(default_factory=dict)
+    scrubbed_records: int = 0
+    scrubbed_meta: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, dict[str, int]] = field(default_factory=dict)
+    label_names: list[str] = field(default_factory=list)
+    group_overlap: int = 0
+    contamination: dict[str, Any] | None = None
+    files: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def removed(self) -> int:
+        """Duplicates removed (exact + near + cross-split)."""
+        d = self.duplicates
+        return d["exact"] + d["near"] + d["cross_split"]
+
+    @property
+    def total_kept(self) -> int:
+        return sum(self.kept.values())
+
+    def reconcile(self) -> None:
+        """Raise AssertionError unless every count adds up (a bug, never bad data)."""
+        problems = []
+        for s in self.sources:
+            if s.loaded + s.rejected != s.read:
+                problems.append(f"{s.source}: loaded {s.loaded} + rejected {s.rejected} != read {s.read}")
+        if self.loaded + self.rejected != self.read:
+            problems.append(f"loaded {self.loaded} + rejected {self.rejected} != read {self.read}")
+        if sum(s.read for s in self.sources) != self.read or sum(s.loaded for s in self.sources) != self.loaded:
+            problems.append("per-source counts do not sum to the totals")
+        if self.task_rejected + self.removed + self.total_kept != self.loaded:
+            problems.append(
+                f"loaded {self.loaded} != task-rejected {self.task_rejected} + duplicates {self.removed} "
+                f"+ kept {self.total_kept}"
+            )
+        if sum(self.task_reasons.values()) != self.task_rejected:
+            problems.append("task rejection reasons do not sum to task_rejected")
+        for name, counts in self.labels.items():
+            if sum(counts.values()) != self.kept.get(name, 0):
+                problems.append(f"{name}: label counts {sum(counts.values())} != kept {self.kept.get(name, 0)}")
+        if self.split == "group" and self.group_overlap:
+            problems.append(f"group split left {self.group_overlap} groups on both sides")
+        if problems:
+            raise AssertionError("prepare counts do not reconcile: " + "; ".join(problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what ``report.json`` holds)."""
+        data = asdict(self)
+        data["removed"] = self.removed
+        return data
+
+    def summary(self) -> str:
+        """A few plain lines: the counts that matter."""
+        d = self.duplicates
+        lines = [
+            f"{self.task} ({self.view} view, split {self.split or 'none'}) -> {self.out}",
+            f"read {self.read}, loaded {self.loaded}, rejected {self.rejected}; task rejected {self.task_rejected}",
+            f"duplicates removed: {d['exact']} exact, {d['near']} near, {d['cross_split']} across splits"
+            f" ({d['label_conflicts']} groups with conflicting labels; {d['near_pairs_kept']} near twins with"
+            " another label kept)",
+            f"scrubbed: {sum(self.scrubbed.values())} in {self.scrubbed_records} records"
+            + (f" ({', '.join(f'{k} {v}' for k, v in sorted(self.scrubbed.items()))})" if self.scrubbed else ""),
+            "kept: " + ", ".join(f"{k} {v}" for k, v in self.kept.items()),
+        ]
+        if self.contamination is not None:
+            c = self.contamination
+            lines.append(
+                f"contamination: {c['contaminated']} of {c['n_test']} test records "
+                f"(exact {c['exact']}, near {c['near']}, shared groups {c['shared_groups']})"
+            )
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (what ``report.md`` holds)."""
+        d = self.duplicates
+        md = [
+            f"# prepare: {self.task}",
+            "",
+            f"- view: `{self.view}`; split: `{self.split or 'none'}` (test size {self.test_size}, seed {self.seed})",
+            f"- settings: {', '.join(f'{k}={v}' for k, v in self.settings.items())}",
+            f"- output: `{self.out}` ({self.seconds:.1f} s)",
+            "",
+            "## Sources",
+            "",
+            "| source | format | read | loaded | rejected | task rejected |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+        ]
+        for s in self.sources:
+            md.append(f"| `{s.source}` | {s.format} | {s.read} | {s.loaded} | {s.rejected} | {s.task_rejected} |")
+        md.append(
+            f"| **total** | | {self.read} | {self.loaded} | {self.rejected} | {self.task_rejected} |"
+        )
+        reasons = Counter[str]()
+        for s in self.sources:
+            reasons.update(s.reasons)
+        for title, counts, examples in (
+            ("Rejected by the loaders", reasons, [e for s in self.sources for e in s.examples]),
+            ("Rejected by the task", Counter(self.task_reasons), self.task_examples),
+        ):
+            if counts:
+                md += ["", f"## {title}", "", "| reason | records |", "| --- | ---: |"]
+                md += [f"| {_cell(r)} | {n} |" for r, n in counts.most_common()]
+                md += ["", "First examples:", ""] + [f"- `{_cell(e)}`" for e in examples[:MAX_EXAMPLES]]
+        md += [
+            "",
+            "## De-duplication",
+            "",
+            f"- exact duplicates removed: {d['exact']}",
+            f"- near duplicates removed: {d['near']}",
+            f"- test records duplicating training records, removed: {d['cross_split']}",
+            f"- duplicate groups whose labels disagree: {d['label_conflicts']}",
+            f"- near duplicates with another label, kept as minimal pairs: {d['near_pairs_kept']}",
+            "",
+            "## Scrubbing",
+            "",
+            f"{sum(self.scrubbed.values())} replacements in {self.scrubbed_records} records' text; "
+            f"{sum(self.scrubbed_meta.values())} in meta values.",
+        ]
+        if self.scrubbed or self.scrubbed_meta:
+            md += ["", "| placeholder | text | meta |", "| --- | ---: | ---: |"]
+            for kind in sorted(set(self.scrubbed) | set(self.scrubbed_meta)):
+                md.append(f"| `<{kind}>` | {self.scrubbed.get(kind, 0)} | {self.scrubbed_meta.get(kind, 0)} |")
+        md += ["", "## Splits", "", "| split | records |", "| --- | ---: |"]
+        md += [f"| {k} | {v} |" for k, v in self.kept.items()]
+        if any(self.labels.values()):
+            names = sorted({lab for counts in self.labels.values() for lab in counts})
+            md += ["", "| label | " + " | ".join(self.labels) + " |", "| --- |" + " ---: |" * len(self.labels)]
+            for lab in names:
+                md.append(f"| {_cell(lab)} | " + " | ".join(str(c.get(lab, 0)) for c in self.labels.values()) + " |")
+        md += ["", "## Leakage", "", f"- groups on both sides of the split: {self.group_overlap}"]
+        if self.contamination is not None:
+            c = self.contamination
+            md += [
+                f"- contaminated test records: {c['contaminated']} of {c['n_test']} ({c['fraction']:.1%}):"
+                f" exact {c['exact']}, near {c['near']}, in shared groups {c['group_overlap']}",
+            ]
+            for ex in c["examples"][:3]:
+                md.append(f"  - test[{ex['test_index']}] ~ train[{ex['train_index']}] ({ex['kind']}): "
+                          f"`{_cell(ex['test_text'])}`")
+        md += ["", "## Files", ""] + [f"- `{f}`" for f in self.files]
+        return "\n".join(md) + "\n"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+def _location(src: Source, record: Record, index: int) -> str:
+    meta = getattr(record, "meta", {}) or {}
+    for key in ("source_row", "row", "line"):
+        if meta.get(key) not in (None, ""):
+            return f"{src.path}:{meta[key]}"
+    if meta.get("file"):
+        return f"{meta['file']}:{meta.get('function') or index}"
+    return f"{src.path}:record {index}"
+
+
+_MIN_SECRET = 5  # shorter than any e-mail address, IP address, key or token the scrubber replaces
+
+
+class _MetaScrubber:
+    """Scrubs the string values inside meta, each distinct string once."""
+
+    def __init__(self, ips: bool) -> None:
+        self.ips = ips
+        self.counts: Counter[str] = Counter()
+        self._seen: dict[str, tuple[str, Counter[str]]] = {}
+
+    def __call__(self, value: Any, found: Counter[str]) -> Any:
+        if isinstance(value, str):
+            if len(value) < _MIN_SECRET:
+                return value
+            hit = self._seen.get(value)
+            if hit is None:
+                hit = scrub_text(value, ips=self.ips)
+                self._seen[value] = hit
+            found.update(hit[1])
+            return hit[0]
+        if isinstance(value, list | tuple):
+            return type(value)(self(v, found) for v in value)
+        if isinstance(value, dict):
+            return {k: self(v, found) for k, v in value.items()}
+        return value
+
+    def records(self, records: list[Record]) -> list[Record]:
+        """Every record with its meta scrubbed (the group, already set, is left as it is)."""
+        out = []
+        for record in records:
+            found: Counter[str] = Counter()
+            meta = self(record.meta, found)
+            out.append(replace(record, meta=meta) if found else record)
+            self.counts.update(found)
+        return out
+
+
+def _label(record: Record) -> str | None:
+    if isinstance(record, Example):
+        return record.label
+    return getattr(record, "answer", None)
+
+
+def _rows(task: Task, records: Sequence[Record], view: View, label_names: list[str]) -> dict[str, list[Any]]:
+    if view == "corpus":
+        return {"text": [task.to_text(r) for r in records]}
+    if view == "conversation":
+        return {"messages": [task.to_conversation(r).as_chat() for r in records]}
+    texts, labels = [], []
+    for r in records:
+        text, label = task.to_pair(r)
+        texts.append(text)
+        labels.append(label)
+    cols: dict[str, list[Any]] = {"text": texts, "label": labels}
+    if task.kind == "classification":
+        index = {name: i for i, name in enumerate(label_names)}
+        cols["label_id"] = [index[lab] for lab in labels]
+    cols["group"] = [record_group(r) for r in records]
+    cols["time"] = [getattr(r, "time", None) for r in records]
+    return cols
+
+
+def _clear_outputs(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"output {out} is a file; give a directory for --out")
+    if out.is_dir():
+        foreign = [p.name for p in out.iterdir() if p.name not in _OUTPUTS]
+        if foreign:
+            raise ValueError(
+                f"output directory {out} holds other files ({', '.join(sorted(foreign)[:5])}); "
+                "give an empty or new directory, or one an earlier prepare wrote"
+            )
+        for name in _OUTPUTS:
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _as_json(record: Record) -> str:
+    if isinstance(record, Conversation):
+        data = record_to_dict(record)
+    else:  # shallow: asdict would deep-copy every meta
+        data = {f.name: getattr(record, f.name) for f in fields(record)}
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _write_jsonl(path: Path, records: Iterable[Record]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(_as_json(record) + "\n")
+
+
+def _save_dataset(out: Path, columns: Mapping[str, dict[str, list[Any]]]) -> None:
+    """Save the splits as a ``datasets.DatasetDict`` (Arrow) without progress bars."""
+    from datasets import Dataset, DatasetDict
+    from datasets.utils import logging as ds_logging
+
+    enabled = ds_logging.is_progress_bar_enabled()
+    ds_logging.disable_progress_bar()
+    try:
+        DatasetDict({name: Dataset.from_dict(cols) for name, cols in columns.items()}).save_to_disk(str(out))
+    finally:
+        if enabled:
+            ds_logging.enable_progress_bar()
+
+
+def prepare(
+    source: SourceLike | Sequence[SourceLike],
+    *,
+    task: str | Task,
+    out: str | Path,
+    format: str | None = None,
+    split: SplitName | None = "group",
+    test_size: float = 0.2,
+    dedup: bool = True,
+    near_dedup: bool = True,
+    scrub: bool = True,
+    scrub_ips: bool = False,
+    seed: int = 0,
+    max_samples: int | None = None,
+    view: View = "pair",
+    options: Mapping[str, Any] | None = None,
+    threshold: float = 0.8,
+) -> PrepareReport:
+    """Turn source files into a clean train/test dataset for ``task`` and report every count.
+
+    Args:
+        source: a path, a ``(path, format[, options])`` tuple, or a list of them
+            (several sources are concatenated, e.g. PhishTank phishing URLs + a benign list).
+        task: a registered task name (``llmsec data tasks``) or a :class:`Task`.
+        out: the output directory (created; an earlier prepare's output there is replaced).
+        format: the format of sources that do not name one (default: ``jsonl`` for
+            ``.jsonl`` files, else the task's default format).
+        split: ``group`` (no group on both sides: the task's group key), ``time``
+            (the latest records are the test set), ``random``, or None (everything in ``train``).
+        test_size: the test fraction.
+        dedup: remove exact duplicates (and near ones with ``near_dedup``), within
+            the whole set and then test records that duplicate training ones.
+        near_dedup: also remove near duplicates (MinHash, Jaccard >= ``threshold``).
+        scrub: replace secrets and personal data with typed placeholders (text and meta).
+        scrub_ips: also replace IP addresses.
+        seed: the split's random seed.
+        max_samples: read at most this many records from each source.
+        view: ``pair`` (text, label), ``conversation`` (messages) or ``corpus`` (text).
+        options: loader options for every source (a tuple's own options win).
+        threshold: the near-duplicate similarity threshold.
+
+    Returns:
+        The :class:`PrepareReport` (also written as ``report.json`` and ``report.md``).
+
+    Raises:
+        ValueError: bad arguments (unknown task/format/view/split, an option the
+            format lacks, a time split over records without times).
+        EmptyDatasetError: nothing usable was left.
+    """
+    started = time.perf_counter()
+    task_obj = task if isinstance(task, Task) else get_task(task)
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
+    if view not in task_obj.views:
+        raise ValueError(f"task {task_obj.name!r} has no {view!r} view; its views are {', '.join(task_obj.views)}")
+    if split not in (None, "group", "time", "random"):
+        raise ValueError(f"unknown split {split!r}; use group, time, random or none")
+    if split is not None and not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size}")
+    sources = as_sources(source, format, options)
+    out = Path(out)
+    report = PrepareReport(
+        task=task_obj.name, view=view, split=split, test_size=test_size, seed=seed, out=str(out),
+        settings={"dedup": dedup, "near_dedup": near_dedup, "threshold": threshold, "scrub": scrub,
+                  "scrub_ips": scrub_ips, "max_samples": max_samples, "code_dedup": task_obj.code},
+    )
+
+    # 1-2. load and adapt
+    records: list[Record] = []
+    task_reasons: Counter[str] = Counter()
+    for src in sources:
+        fmt = _pick_format(src, task_obj)
+        _check_options(fmt, src.options)
+        loaded, load_report = load_records(src.path, fmt, max_samples=max_samples, **src.options)
+        rejected_here = 0
+        for i, record in enumerate(loaded, start=1):
+            try:
+                records.append(task_obj.adapt(record))
+            except TaskRecordError as exc:
+                rejected_here += 1
+                task_reasons[str(exc)] += 1
+                if len(report.task_examples) < MAX_EXAMPLES:
+                    report.task_examples.append(f"{_location(src, record, i)}: {exc}")
+        report.sources.append(SourceReport(
+            source=str(src.path), format=fmt, options={k: str(v) for k, v in src.options.items()},
+            read=load_report.read, loaded=load_report.loaded, rejected=load_report.rejected,
+            reasons=dict(load_report.reasons().most_common()),
+            examples=[str(r) for r in load_report.rejections[:MAX_EXAMPLES]], task_rejected=rejected_here,
+        ))
+    report.read = sum(s.read for s in report.sources)
+    report.loaded = sum(s.loaded for s in report.sources)
+    report.rejected = sum(s.rejected for s in report.sources)
+    report.task_rejected = sum(task_reasons.values())
+    report.task_reasons = dict(task_reasons.most_common())
+    if not records:
+        reasons = ", ".join(f"{r} ({n})" for r, n in task_reasons.most_common(5))
+        raise EmptyDatasetError(
+            f"no record of {[str(s.path) for s in sources]} can serve task {task_obj.name!r}"
+            + (f": {reasons}" if reasons else "")
+        )
+
+    # 3. scrub
+    if scrub:
+        records, scrub_report = scrub_records(records, ips=scrub_ips)
+        meta_scrubber = _MetaScrubber(scrub_ips)
+        records = meta_scrubber.records(records)
+        meta_counts = meta_scrubber.counts
+        report.scrubbed = dict(sorted(scrub_report.counts.items()))
+        report.scrubbed_records = scrub_report.changed
+        report.scrubbed_meta = dict(sorted(meta_counts.items()))
+
+    # 4. de-duplicate the whole set
+    if dedup:
+        result = dedup_records(records, near=near_dedup, threshold=threshold, code=task_obj.code)
+        # A near duplicate with another label is a minimal pair (Juliet bad/good, PrimeVul
+        # vulnerable/patched), not the same item twice: keep it; its group keeps it beside its twin.
+        pairs = {
+            d.index for d in result.removed
+            if d.kind == "near" and _label(records[d.index]) != _label(records[d.of])
+        }
+        removed = [d for d in result.removed if d.index not in pairs]
+        report.duplicates.update(
+            exact=sum(d.kind == "exact" for d in removed), near=sum(d.kind == "near" for d in removed),
+            label_conflicts=len(result.conflicts), near_pairs_kept=len(pairs),
+        )
+        keep = sorted(set(result.kept_indices) | pairs)
+        records = [records[i] for i in keep]
+
+    # 5-7. split, de-duplicate across, check contamination
+    if split is None:
+        train, test = records, []
+    else:
+        train, test = split_records(records, by=split, test_size=test_size, seed=seed)
+        if dedup and test:
+            across = dedup_across(train, test, drop="test", near=near_dedup, threshold=threshold, code=task_obj.code)
+            report.duplicates["cross_split"] = len(across.removed)
+            report.duplicates["label_conflicts"] += len(across.conflicts)
+            test = across.kept
+        if not test:
+            raise EmptyDatasetError(
+                f"the {split} split left no test records ({len(train)} train); lower --test-size or add data"
+            )
+        check = check_contamination(train, test, near=near_dedup, threshold=threshold, code=task_obj.code)
+        report.group_overlap = len(check.shared_groups)
+        report.contamination = {
+            "n_train": check.n_train, "n_test": check.n_test, "contaminated": len(check.contaminated),
+            "fraction": check.fraction, "exact": len(check.exact), "near": len(check.near),
+            "shared_groups": len(check.shared_groups), "group_overlap": len(check.group_overlap),
+            "shared_group_examples": check.shared_groups[:MAX_EXAMPLES],
+            "examples": check.to_dict()["examples"][:MAX_EXAMPLES],
+        }
+    splits = {"train": train, "test": test} if split is not None else {"train": train}
+    report.kept = {name: len(recs) for name, recs in splits.items()}
+    report.labels = {
+        name: dict(Counter(lab for r in recs if (lab := _label(r)) is not None).most_common())
+        for name, recs in splits.items()
+    }
+    if task_obj.kind == "classification":
+        seen = {lab for counts in report.labels.values() for lab in counts}
+        report.label_names = list(task_obj.labels) or sorted(seen)
+    report.reconcile()
+
+    # 8. write
+    _clear_outputs(out)
+    _save_dataset(out, {name: _rows(task_obj, recs, view, report.label_names) for name, recs in splits.items()})
+    report.files = ["dataset_dict.json", *splits]
+    for name, recs in splits.items():
+        _write_jsonl(out / f"{name}.jsonl", recs)
+        report.files.append(f"{name}.jsonl")
+    report.files += ["report.json", "report.md"]
+    report.seconds = round(time.perf_counter() - started, 3)
+    (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n",
+                                     encoding="utf-8")
+    (out / "report.md").write_text(report.to_markdown(), encoding="utf-8")
+    logger.info("prepare %s: %s", task_obj.name, report.summary().replace("\n", "; "))
+    return report
