@@ -63,9 +63,10 @@ def test_cli_models_list(monkeypatch: pytest.MonkeyPatch) -> None:
         assert name in result.output
 
 
-def test_models_layer_imports_only_config_and_paths() -> None:
+def test_models_layer_imports_no_later_layer() -> None:
+    """DESIGN.md layering: config -> data -> models -> train -> eval -> explain -> cli."""
     src = Path(builtin_mod.__file__).parent
     for file in src.glob("*.py"):
         text = file.read_text()
-        for layer in ("train", "eval", "explain", "cli", "data"):
+        for layer in ("train", "eval", "explain", "cli"):
             assert f"llmsec.{layer}" not in text and f"from ..{layer}" not in text, (file.name, layer)
