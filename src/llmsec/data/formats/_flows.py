@@ -1,17 +1,52 @@
-"""What the network-flow formats share: column roles, row parsing and the reject loop."""
+"""What the network-flow formats share: column roles, numeric fields, labels, row parsing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from .._records import Example
-from .._report import LoadReport
 from ..flow_text import serialize_flow
-from ._csvrows import Row, RowError, to_number
+from ._rows import RowError
 
 BENIGN, MALICIOUS = "benign", "malicious"
 LABEL_MODES = ("binary", "attack")
+NONFINITE_POLICIES = ("reject", "zero")
+
+
+def to_number(name: str, value: str, nonfinite: str = "reject") -> float:
+    """A numeric field as a float; raise :class:`RowError` for text, NaN or infinity.
+
+    ``nonfinite="zero"`` turns NaN/infinity into 0.0 instead of rejecting the row.
+    """
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise RowError(f"non-numeric value {text[:40]!r} in numeric column {name!r}") from None
+    if not math.isfinite(number):
+        if nonfinite == "zero":
+            return 0.0
+        raise RowError(f"non-finite value {text!r} in column {name!r}")
+    return number
+
+
+def check_nonfinite(nonfinite: str) -> str:
+    """Validate the ``nonfinite`` option."""
+    if nonfinite not in NONFINITE_POLICIES:
+        raise ValueError(f"nonfinite must be one of {NONFINITE_POLICIES}, got {nonfinite!r}")
+    return nonfinite
+
+
+def epoch_to_iso(value: str) -> str | None:
+    """A Unix timestamp as an ISO-8601 UTC string, or None when it is not one."""
+    try:
+        seconds = float(value)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,45 +122,6 @@ def check_labels(labels: str) -> str:
     if labels not in LABEL_MODES:
         raise ValueError(f"labels must be one of {LABEL_MODES}, got {labels!r}")
     return labels
-
-
-def flow_loop(
-    path: str,
-    report: LoadReport,
-    rows: Iterable[Row],
-    header: Sequence[str],
-    make: Callable[[Row], Example],
-    *,
-    is_header: Callable[[Sequence[str]], bool] | None = None,
-    widths: Sequence[int] = (),
-) -> Iterator[Example]:
-    """Turn rows into examples, rejecting each bad row with its line and reason.
-
-    A row equal to the header (or for which ``is_header`` says so) is rejected as a
-    "repeated header row"; a row whose width is not ``len(header)`` (or one of
-    ``widths``) as a wrong column count; ``make`` raises :class:`RowError` for the rest.
-    """
-    stripped = [h.strip() for h in header]
-    ok_widths = set(widths) or {len(header)}
-    for row in rows:
-        if row.error:
-            report.reject(path, row.line, row.error)
-            continue
-        cells = [f.strip() for f in row.fields]
-        if cells == stripped or (is_header is not None and is_header(cells)):
-            report.reject(path, row.line, "repeated header row")
-            continue
-        if len(cells) not in ok_widths:
-            want = " or ".join(map(str, sorted(ok_widths)))
-            report.reject(path, row.line, f"expected {want} columns, got {len(cells)}")
-            continue
-        try:
-            example = make(row)
-        except RowError as exc:
-            report.reject(path, row.line, str(exc))
-            continue
-        report.accept()
-        yield example
 
 
 def flow_example(

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 
-from ._csvrows import RowError
+from ._rows import RowError
 
 #: Canonical e-mail labels: ``phishing`` (credential theft, fraud), ``spam``
 #: (unsolicited bulk mail), ``legitimate`` (ham).

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from .._records import Example
 from .._report import LoadReport
-from ._csvrows import Row, RowError, check_nonfinite, csv_rows, has_bad_utf8
-from ._flows import BENIGN, MALICIOUS, FlowColumns, check_labels, flow_example, flow_loop, parse_flow
+from ._flows import BENIGN, MALICIOUS, FlowColumns, check_labels, check_nonfinite, flow_example, parse_flow
 from ._registry import FormatError, register_format
+from ._rows import Row, RowError, csv_rows, has_bad_utf8, rows_to_records
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def _load_cic(
         return flow_example(flow, label, line=row.line, time=time, text_columns=text_columns,
                             group=flow.hidden.get(source) if source else None, attack=attack)
 
-    yield from flow_loop(str(path), report, rows, first.fields, make)
+    yield from rows_to_records(path, report, rows, first.fields, make)
 
 
 _DOC = """One Example per flow of a CICFlowMeter CSV ({name}).

@@ -19,7 +19,7 @@ from .._records import Document
 from .._report import LoadReport
 from ._jsonstream import open_text
 from ._registry import FormatError, register_format
-from ._rows import iter_rows
+from ._rows import build_each, dict_rows
 
 _RELATED = re.compile(r"NATURE:([A-Za-z]+):CWE ID:(\d+)")
 _OBSERVED = re.compile(r"REFERENCE:(CVE-\d{4}-\d+)")
@@ -60,24 +60,22 @@ def load_cwe_csv(path: Path, report: LoadReport) -> Iterator[Document]:
     Raises:
         FormatError: the file lacks the ``CWE-ID``, ``Name`` or ``Description`` column.
     """
-    for line, row in iter_rows(path, report, required=("CWE-ID", "Name", "Description"), fmt="CWE CSV"):
-        try:
-            doc = _document(
-                row["CWE-ID"].strip().removeprefix("CWE-"),
-                _clean(row["Name"]),
-                _clean(row["Description"]),
-                _clean(row.get("Extended Description")),
-                source=str(path),
-                abstraction=row.get("Weakness Abstraction", "").strip() or None,
-                status=row.get("Status", "").strip() or None,
-                observed_examples=list(dict.fromkeys(_OBSERVED.findall(row.get("Observed Examples") or ""))),
-                **_related(_RELATED.findall(row.get("Related Weaknesses") or "")),
-            )
-        except ValueError as exc:
-            report.reject(str(path), line, str(exc))
-            continue
-        report.accept()
-        yield doc
+
+    def build(_: int, row: dict[str, str]) -> Document:
+        return _document(
+            row["CWE-ID"].strip().removeprefix("CWE-"),
+            _clean(row["Name"]),
+            _clean(row["Description"]),
+            _clean(row.get("Extended Description")),
+            source=str(path),
+            abstraction=row.get("Weakness Abstraction", "").strip() or None,
+            status=row.get("Status", "").strip() or None,
+            observed_examples=list(dict.fromkeys(_OBSERVED.findall(row.get("Observed Examples") or ""))),
+            **_related(_RELATED.findall(row.get("Related Weaknesses") or "")),
+        )
+
+    rows = dict_rows(path, report, required=("CWE-ID", "Name", "Description"), fmt="CWE CSV")
+    yield from build_each(path, report, rows, build)
 
 
 def _local(tag: str) -> str:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from .._records import Example
 from .._report import LoadReport
-from ._csvrows import Row, RowError, csv_rows, norm_header, raise_field_limit
-from ._flows import flow_loop
 from ._mail import canonical_label, check_positive, iso_date, sender_domain
 from ._registry import FormatError, register_format
+from ._rows import Row, RowError, csv_rows, first_row, norm_header, raise_field_limit, rows_to_records
 
 _BODY = ("body", "email", "text", "email text", "message", "content")
 _LABEL = ("label", "email type", "class", "category")
@@ -55,9 +54,7 @@ def load_email_csv(
     check_positive(positive)
     raise_field_limit()
     rows = csv_rows(path)
-    first = next(rows, None)
-    if first is None or first.error:
-        raise FormatError(f"{path} is not an e-mail CSV: {'empty file' if first is None else first.error}")
+    first = first_row(path, rows, "an e-mail CSV")
     header = norm_header(first.fields)
     body = _pick(header, body_column, _BODY, path)
     label = _pick(header, label_column, _LABEL, path)
@@ -85,4 +82,4 @@ def load_email_csv(
         return Example(text, canon, sender_domain(from_), iso_date(cells[date]) if date is not None else None,
                        meta)
 
-    yield from flow_loop(str(path), report, rows, first.fields, make)
+    yield from rows_to_records(path, report, rows, first.fields, make)

@@ -7,9 +7,18 @@ from pathlib import Path
 
 from .._records import Example
 from .._report import LoadReport
-from ._csvrows import Row, RowError, check_nonfinite, csv_rows, decode_lines, epoch_to_iso, has_bad_utf8
-from ._flows import BENIGN, FlowColumns, binary_label, check_labels, flow_example, flow_loop, parse_flow
+from ._flows import (
+    BENIGN,
+    FlowColumns,
+    binary_label,
+    check_labels,
+    check_nonfinite,
+    epoch_to_iso,
+    flow_example,
+    parse_flow,
+)
 from ._registry import FormatError, register_format
+from ._rows import Row, RowError, csv_rows, decode_lines, first_row, has_bad_utf8, rows_to_records
 
 _CATEGORICAL = frozenset({"proto", "service", "conn_state", "history", "local_orig", "local_resp"})
 _HIDDEN = frozenset({"ts", "uid", "id.orig_h", "id.resp_h", "tunnel_parents"})
@@ -89,9 +98,7 @@ def load_iot23(
         raw_header = header
     else:
         rows = csv_rows(path)
-        first = next(rows, None)
-        if first is None or first.error:
-            raise FormatError(f"{path} is not an IoT-23 log: {'empty file' if first is None else first.error}")
+        first = first_row(path, rows, "an IoT-23 log")
         raw_header = first.fields
         header = [h.strip() for h in first.fields]
     missing = [c for c in _REQUIRED if c not in header]
@@ -121,4 +128,4 @@ def load_iot23(
         return flow_example(flow, label, line=row.line, group=flow.hidden.get("id.orig_h"),
                             time=time, text_columns=text_columns, **extra)
 
-    yield from flow_loop(str(path), report, rows, raw_header, make)
+    yield from rows_to_records(path, report, rows, raw_header, make)

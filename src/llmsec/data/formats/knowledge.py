@@ -17,27 +17,45 @@ the items. What each CTIBench file becomes:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .._records import Document, Example, MultipleChoice
 from .._report import LoadReport
 from ._jsonstream import load_document
 from ._registry import FormatError, register_format
-from ._rows import iter_rows
+from ._rows import build_each, dict_rows
 
 _LETTERS = "ABCDEFGHIJ"
 _CWE = re.compile(r"^CWE-\d+$")
 _CVSS3 = re.compile(r"^CVSS:3\.[01](/[A-Z]{1,2}:[A-Z])+$")
 _TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}")
+_OPTIONS = ("Option A", "Option B", "Option C", "Option D")
+R = TypeVar("R")
 
 
 def _nonempty(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"empty {what}")
     return value.strip()
+
+
+def _cybermetric_item(n: int, item: Any) -> MultipleChoice:
+    if not isinstance(item, dict):
+        raise ValueError("question is not an object")
+    answers = item.get("answers")
+    if not isinstance(answers, dict) or len(answers) < 2:
+        raise ValueError("'answers' must map at least two letters to options")
+    letters = sorted(answers)
+    if letters != list(_LETTERS[: len(letters)]):
+        raise ValueError(f"answer letters {letters} are not A, B, ...")
+    choices = tuple(_nonempty(answers[k], f"option {k}") for k in letters)
+    solution = str(item.get("solution") or "").strip().upper()
+    if solution not in letters:
+        raise ValueError(f"unknown label {item.get('solution')!r}")
+    return MultipleChoice(_nonempty(item.get("question"), "question"), choices, solution, {"index": n})
 
 
 @register_format("cybermetric", record=MultipleChoice, description="CyberMetric MCQ JSON ({questions: [...]})")
@@ -52,26 +70,26 @@ def load_cybermetric(path: Path, report: LoadReport) -> Iterator[MultipleChoice]
     doc = load_document(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("questions"), list):
         raise FormatError(f"{path}: not CyberMetric JSON (expected {{'questions': [...]}})")
-    for n, item in enumerate(doc["questions"], start=1):
-        try:
-            if not isinstance(item, dict):
-                raise ValueError("question is not an object")
-            answers = item.get("answers")
-            if not isinstance(answers, dict) or len(answers) < 2:
-                raise ValueError("'answers' must map at least two letters to options")
-            letters = sorted(answers)
-            if letters != list(_LETTERS[: len(letters)]):
-                raise ValueError(f"answer letters {letters} are not A, B, ...")
-            choices = tuple(_nonempty(answers[k], f"option {k}") for k in letters)
-            solution = str(item.get("solution") or "").strip().upper()
-            if solution not in letters:
-                raise ValueError(f"unknown label {item.get('solution')!r}")
-            record = MultipleChoice(_nonempty(item.get("question"), "question"), choices, solution, {"index": n})
-        except ValueError as exc:
-            report.reject(str(path), n, str(exc))
-            continue
-        report.accept()
-        yield record
+    yield from build_each(path, report, enumerate(doc["questions"], start=1), _cybermetric_item)
+
+
+def _seceval_item(n: int, item: Any) -> MultipleChoice:
+    if not isinstance(item, dict):
+        raise ValueError("question is not an object")
+    raw = item.get("choices")
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise ValueError("'choices' must list at least two options")
+    choices = tuple(
+        re.sub(rf"^{_LETTERS[i]}\s*[:.)]\s*", "", _nonempty(c, f"choice {i + 1}")) for i, c in enumerate(raw)
+    )
+    answer = "".join(sorted(set(str(item.get("answer") or "").upper().replace(",", "").replace(" ", ""))))
+    if not answer:
+        raise ValueError("empty answer")
+    if any(a not in _LETTERS[: len(choices)] for a in answer):
+        raise ValueError(f"unknown label {item.get('answer')!r}")
+    meta = {"index": n, "id": item.get("id"), "source": item.get("source"),
+            "topics": list(item.get("topics") or []), "keyword": item.get("keyword")}
+    return MultipleChoice(_nonempty(item.get("question"), "question"), choices, answer, meta)
 
 
 @register_format("seceval", record=MultipleChoice, description="SecEval questions JSON (may have several answers)")
@@ -87,42 +105,38 @@ def load_seceval(path: Path, report: LoadReport) -> Iterator[MultipleChoice]:
     doc = load_document(path)
     if not isinstance(doc, list):
         raise FormatError(f"{path}: not SecEval JSON (expected a list of questions)")
-    for n, item in enumerate(doc, start=1):
-        try:
-            if not isinstance(item, dict):
-                raise ValueError("question is not an object")
-            raw = item.get("choices")
-            if not isinstance(raw, list) or len(raw) < 2:
-                raise ValueError("'choices' must list at least two options")
-            choices = tuple(
-                re.sub(rf"^{_LETTERS[i]}\s*[:.)]\s*", "", _nonempty(c, f"choice {i + 1}")) for i, c in enumerate(raw)
-            )
-            answer = "".join(sorted(set(str(item.get("answer") or "").upper().replace(",", "").replace(" ", ""))))
-            if not answer:
-                raise ValueError("empty answer")
-            if any(a not in _LETTERS[: len(choices)] for a in answer):
-                raise ValueError(f"unknown label {item.get('answer')!r}")
-            meta = {"index": n, "id": item.get("id"), "source": item.get("source"),
-                    "topics": list(item.get("topics") or []), "keyword": item.get("keyword")}
-            record = MultipleChoice(_nonempty(item.get("question"), "question"), choices, answer, meta)
-        except (ValueError, TypeError) as exc:
-            report.reject(str(path), n, str(exc))
-            continue
-        report.accept()
-        yield record
+    yield from build_each(path, report, enumerate(doc, start=1), _seceval_item, errors=(ValueError, TypeError))
 
 
-def _ctibench_rows(
-    path: Path, report: LoadReport, required: tuple[str, ...], name: str
-) -> Iterator[tuple[int, int, dict[str, str]]]:
-    """``(line, 1-based row, row)`` for each well-formed row of a CTIBench TSV."""
+def _ctibench(
+    path: Path,
+    report: LoadReport,
+    required: tuple[str, ...],
+    name: str,
+    build: Callable[[dict[str, str], dict[str, Any]], R],
+) -> Iterator[R]:
+    """``build(row, meta)`` for each well-formed row of a CTIBench TSV, fields stripped;
+    ``meta`` holds the 1-based row (rejected rows count too), the URL and the prompt."""
     base = report.read
-    for line, row in iter_rows(path, report, required=required, delimiter="\t", fmt=f"CTIBench {name}"):
-        yield line, report.read - base + 1, {k: (v or "").strip() for k, v in row.items()}
+
+    def build_row(_: int, raw: dict[str, str]) -> R:
+        row = {k: (v or "").strip() for k, v in raw.items()}
+        meta = {"row": report.read - base + 1, "url": row.get("URL") or None, "prompt": row.get("Prompt", "")}
+        return build(row, meta)
+
+    rows = dict_rows(path, report, required=required, delimiter="\t", fmt=f"CTIBench {name}")
+    yield from build_each(path, report, rows, build_row)
 
 
-def _meta(row: dict[str, str], index: int) -> dict[str, Any]:
-    return {"row": index, "url": row.get("URL") or None, "prompt": row.get("Prompt", "")}
+def _mcq_item(row: dict[str, str], meta: dict[str, Any]) -> MultipleChoice:
+    answer = row["GT"].upper()
+    if answer not in ("A", "B", "C", "D"):
+        raise ValueError(f"unknown label {row['GT']!r}")
+    choices = tuple(row[o] for o in _OPTIONS)
+    if sum(1 for c in choices if c) < 2:
+        raise ValueError("fewer than two non-empty options")
+    meta = {**meta, "empty_options": [o[-1] for o in _OPTIONS if not row[o]]}
+    return MultipleChoice(_nonempty(row["Question"], "question"), choices, answer, meta)
 
 
 @register_format("ctibench-mcq", record=MultipleChoice, description="CTIBench CTI-MCQ TSV")
@@ -133,37 +147,18 @@ def load_ctibench_mcq(path: Path, report: LoadReport) -> Iterator[MultipleChoice
     ``nan``); they are kept as they are, with ``meta["empty_options"]`` naming
     the letters, so every benchmark item stays scorable.
     """
-    options = ("Option A", "Option B", "Option C", "Option D")
-    for line, index, row in _ctibench_rows(path, report, ("Question", *options, "GT"), "MCQ"):
-        try:
-            answer = row["GT"].upper()
-            if answer not in ("A", "B", "C", "D"):
-                raise ValueError(f"unknown label {row['GT']!r}")
-            choices = tuple(row[o] for o in options)
-            if sum(1 for c in choices if c) < 2:
-                raise ValueError("fewer than two non-empty options")
-            meta = {**_meta(row, index), "empty_options": [o[-1] for o in options if not row[o]]}
-            record = MultipleChoice(_nonempty(row["Question"], "question"), choices, answer, meta)
-        except ValueError as exc:
-            report.reject(str(path), line, str(exc))
-            continue
-        report.accept()
-        yield record
+    yield from _ctibench(path, report, ("Question", *_OPTIONS, "GT"), "MCQ", _mcq_item)
 
 
 def _cve_examples(path: Path, report: LoadReport, name: str, label_ok: re.Pattern[str]) -> Iterator[Example]:
-    for line, index, row in _ctibench_rows(path, report, ("Description", "GT"), name):
-        try:
-            text = _nonempty(row["Description"], "description")
-            if not label_ok.match(row["GT"]):
-                raise ValueError(f"unknown label {row['GT']!r}")
-            cve = _CVE.search(row.get("URL", ""))
-            record = Example(text, row["GT"], group=cve.group(0) if cve else None, meta=_meta(row, index))
-        except ValueError as exc:
-            report.reject(str(path), line, str(exc))
-            continue
-        report.accept()
-        yield record
+    def build(row: dict[str, str], meta: dict[str, Any]) -> Example:
+        text = _nonempty(row["Description"], "description")
+        if not label_ok.match(row["GT"]):
+            raise ValueError(f"unknown label {row['GT']!r}")
+        cve = _CVE.search(row.get("URL", ""))
+        return Example(text, row["GT"], group=cve.group(0) if cve else None, meta=meta)
+
+    yield from _ctibench(path, report, ("Description", "GT"), name, build)
 
 
 @register_format("ctibench-rcm", record=Example, description="CTIBench CTI-RCM TSV (CVE description -> CWE)")
@@ -178,32 +173,23 @@ def load_ctibench_vsp(path: Path, report: LoadReport) -> Iterator[Example]:
     yield from _cve_examples(path, report, "VSP", _CVSS3)
 
 
+def _ate_example(row: dict[str, str], meta: dict[str, Any]) -> Example:
+    text = _nonempty(row["Description"], "description")
+    ids = sorted({t.strip() for t in row["GT"].split(",") if t.strip()})
+    if not ids or not all(_TECHNIQUE.match(t) for t in ids):
+        raise ValueError(f"unknown label {row['GT']!r}")
+    meta = {**meta, "platform": row.get("Platform") or None, "techniques": ids}
+    return Example(text, ", ".join(ids), group=row.get("URL") or None, meta=meta)
+
+
 @register_format("ctibench-ate", record=Example, description="CTIBench CTI-ATE TSV (threat report -> ATT&CK ids)")
 def load_ctibench_ate(path: Path, report: LoadReport) -> Iterator[Example]:
     """CTI-ATE: ``URL, Platform, Description, Prompt, GT`` with GT comma-separated technique ids."""
-    for line, index, row in _ctibench_rows(path, report, ("Description", "GT"), "ATE"):
-        try:
-            text = _nonempty(row["Description"], "description")
-            ids = sorted({t.strip() for t in row["GT"].split(",") if t.strip()})
-            if not ids or not all(_TECHNIQUE.match(t) for t in ids):
-                raise ValueError(f"unknown label {row['GT']!r}")
-            meta = {**_meta(row, index), "platform": row.get("Platform") or None, "techniques": ids}
-            record = Example(text, ", ".join(ids), group=row.get("URL") or None, meta=meta)
-        except ValueError as exc:
-            report.reject(str(path), line, str(exc))
-            continue
-        report.accept()
-        yield record
+    yield from _ctibench(path, report, ("Description", "GT"), "ATE", _ate_example)
 
 
 @register_format("ctibench-taa", record=Document, description="CTIBench CTI-TAA TSV (threat reports, no ground truth)")
 def load_ctibench_taa(path: Path, report: LoadReport) -> Iterator[Document]:
     """CTI-TAA: ``URL, Text, Prompt``; no ground truth, so each row is a Document."""
-    for line, index, row in _ctibench_rows(path, report, ("Text", "Prompt"), "TAA"):
-        try:
-            record = Document(_nonempty(row["Text"], "text"), source=str(path), meta=_meta(row, index))
-        except ValueError as exc:
-            report.reject(str(path), line, str(exc))
-            continue
-        report.accept()
-        yield record
+    yield from _ctibench(path, report, ("Text", "Prompt"), "TAA",
+                         lambda row, meta: Document(_nonempty(row["Text"], "text"), source=str(path), meta=meta))

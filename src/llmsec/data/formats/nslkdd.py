@@ -8,9 +8,9 @@ from pathlib import Path
 
 from .._records import Example
 from .._report import LoadReport
-from ._csvrows import Row, RowError, csv_rows
-from ._flows import BENIGN, MALICIOUS, FlowColumns, check_labels, flow_example, flow_loop, parse_flow
+from ._flows import BENIGN, MALICIOUS, FlowColumns, check_labels, flow_example, parse_flow
 from ._registry import FormatError, register_format
+from ._rows import Row, RowError, csv_rows, rows_to_records
 
 #: The 41 KDD'99 feature names (the shared copy's own header has typos such as ``src_byts``).
 KDD_FEATURES = (
@@ -102,5 +102,4 @@ def load_nslkdd(
         yield from pending
         yield from rows
 
-    yield from flow_loop(str(path), report, all_rows(), COLUMNS, make,
-                         is_header=_is_header, widths=(42, 43))
+    yield from rows_to_records(path, report, all_rows(), COLUMNS, make, is_header=_is_header, widths=(42, 43))

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from .._records import Example
 from .._report import LoadReport
-from ._csvrows import Row, RowError, csv_rows, has_bad_utf8, norm_header, to_number
-from ._flows import flow_loop
+from ._flows import to_number
 from ._registry import FormatError, register_format
+from ._rows import Row, RowError, csv_rows, first_row, has_bad_utf8, norm_header, rows_to_records
 
 PHISHING, BENIGN = "phishing", "benign"
 _HOST = re.compile(r"^[\w.-]+$|^\[[0-9a-fA-F:.]+\]$")
@@ -68,10 +68,7 @@ def _iso(value: str) -> str | None:
 
 
 def _header(path: Path, rows: Iterator[Row], required: tuple[str, ...], what: str) -> list[str]:
-    first = next(rows, None)
-    if first is None or first.error:
-        raise FormatError(f"{path} is not {what}: {'empty file' if first is None else first.error}")
-    header = norm_header(first.fields)
+    header = norm_header(first_row(path, rows, what).fields)
     missing = [c for c in required if c not in header]
     if missing:
         raise FormatError(
@@ -102,7 +99,7 @@ def load_phishtank(path: Path, report: LoadReport) -> Iterator[Example]:
         return Example(url, PHISHING, parts["registered_domain"], time,
                        {**meta, **parts, "source_row": row.line})
 
-    yield from flow_loop(str(path), report, rows, header, make)
+    yield from rows_to_records(path, report, rows, header, make)
 
 
 @register_format("url-list", record=Example,
@@ -163,4 +160,4 @@ def load_url_features(path: Path, report: LoadReport) -> Iterator[Example]:
         return Example(domain, PHISHING if raw == "1" else BENIGN, parts["registered_domain"], None,
                        {"features": features, **parts, "source_row": row.line})
 
-    yield from flow_loop(str(path), report, rows, header, make)
+    yield from rows_to_records(path, report, rows, header, make)

@@ -7,18 +7,19 @@ from pathlib import Path
 
 from .._records import Example
 from .._report import LoadReport
-from ._csvrows import Row, RowError, check_nonfinite, csv_rows, epoch_to_iso, norm_header
 from ._flows import (
     BENIGN,
     MALICIOUS,
     FlowColumns,
     ParsedFlow,
     check_labels,
+    check_nonfinite,
+    epoch_to_iso,
     flow_example,
-    flow_loop,
     parse_flow,
 )
 from ._registry import FormatError, register_format
+from ._rows import Row, RowError, csv_rows, first_row, norm_header, rows_to_records
 
 _CATEGORICAL = frozenset({"proto", "state", "service"})
 _HIDDEN = frozenset({"id", "srcip", "dstip", "stime", "ltime"})
@@ -80,9 +81,7 @@ def load_unsw(
     check_labels(labels)
     nonfinite = check_nonfinite(nonfinite)
     rows = csv_rows(path)
-    first = next(rows, None)
-    if first is None or first.error:
-        raise FormatError(f"{path} is not a UNSW-NB15 CSV: {'empty file' if first is None else first.error}")
+    first = first_row(path, rows, "a UNSW-NB15 CSV")
     header = ["".join(h.split()) for h in norm_header(first.fields)]
     lower = [h.lower() for h in header]
     if "label" not in lower or not _KNOWN & set(lower):
@@ -116,7 +115,7 @@ def load_unsw(
         return flow_example(flow, label, line=row.line, group=group, time=time,
                             text_columns=text_columns, **extra)
 
-    yield from flow_loop(str(path), report, rows, first.fields, make)
+    yield from rows_to_records(path, report, rows, first.fields, make)
 
 
 def _label(raw: str) -> str:

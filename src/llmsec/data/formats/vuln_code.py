@@ -28,7 +28,7 @@ from .._records import Example
 from .._report import LoadReport
 from ._jsonstream import iter_json_lines, load_document, stream_array
 from ._registry import FormatError, register_format
-from ._rows import iter_rows
+from ._rows import build_each, dict_rows
 
 VULNERABLE, SAFE = "vulnerable", "safe"
 _GROUP_KEYS = ("cve", "commit", "project")
@@ -86,14 +86,7 @@ def _example(code: Any, label: Any, group_by: str | None, **meta: Any) -> Exampl
 
 
 def _jsonl(path: Path, report: LoadReport, build: Any) -> Iterator[Example]:
-    for line, obj in iter_json_lines(path, report):
-        try:
-            example = build(line, obj)
-        except (ValueError, TypeError) as exc:
-            report.reject(str(path), line, str(exc))
-            continue
-        report.accept()
-        yield example
+    yield from build_each(path, report, iter_json_lines(path, report), build, errors=(ValueError, TypeError))
 
 
 @register_format("devign", record=Example, description="Devign function.json (project, commit_id, target, func)")
@@ -104,17 +97,14 @@ def load_devign(path: Path, report: LoadReport, group_by: str | None = None) -> 
     :mod:`._jsonstream`). ``line`` in a rejection is the item's position.
     """
     _check_group_by(group_by)
-    for n, (_, obj) in enumerate(stream_array(path, None), start=1):
-        try:
-            if not isinstance(obj, dict):
-                raise ValueError("item is not a JSON object")
-            example = _example(obj.get("func"), obj.get("target"), group_by, idx=n - 1,
-                               project=obj.get("project"), commit=obj.get("commit_id"), cwe=[])
-        except ValueError as exc:
-            report.reject(str(path), n, str(exc))
-            continue
-        report.accept()
-        yield example
+
+    def build(n: int, obj: Any) -> Example:
+        if not isinstance(obj, dict):
+            raise ValueError("item is not a JSON object")
+        return _example(obj.get("func"), obj.get("target"), group_by, idx=n - 1,
+                        project=obj.get("project"), commit=obj.get("commit_id"), cwe=[])
+
+    yield from build_each(path, report, enumerate((obj for _, obj in stream_array(path, None)), start=1), build)
 
 
 @register_format("codexglue-defect", record=Example, description="CodeXGLUE defect-detection jsonl (Devign split)")
@@ -166,20 +156,33 @@ def load_bigvul(path: Path, report: LoadReport, group_by: str | None = None) -> 
         FormatError: the CSV lacks the ``func_before`` or ``vul`` column.
     """
     _check_group_by(group_by)
-    for line, row in iter_rows(path, report, required=("func_before", "vul"), fmt="Big-Vul CSV"):
-        try:
-            example = _example(
-                row["func_before"], row["vul"], group_by, idx=row.get("") or row.get("Unnamed: 0"),
-                project=row.get("project"), commit=row.get("commit_id"), cve=row.get("CVE ID"),
-                cwe=_cwes(row.get("CWE ID")), lang=row.get("lang"),
-            )
-            if example.label == VULNERABLE and row.get("func_after"):
-                example.meta["func_after"] = row["func_after"]
-        except ValueError as exc:
-            report.reject(str(path), line, str(exc))
-            continue
-        report.accept()
-        yield example
+
+    def build(_: int, row: dict[str, str]) -> Example:
+        example = _example(
+            row["func_before"], row["vul"], group_by, idx=row.get("") or row.get("Unnamed: 0"),
+            project=row.get("project"), commit=row.get("commit_id"), cve=row.get("CVE ID"),
+            cwe=_cwes(row.get("CWE ID")), lang=row.get("lang"),
+        )
+        if example.label == VULNERABLE and row.get("func_after"):
+            example.meta["func_after"] = row["func_after"]
+        return example
+
+    rows = dict_rows(path, report, required=("func_before", "vul"), fmt="Big-Vul CSV")
+    yield from build_each(path, report, rows, build)
+
+
+def _autocomplete_example(_: int, obj: Any) -> Example:
+    if not isinstance(obj, dict):
+        raise ValueError("item is not a JSON object")
+    cwe = obj.get("cwe_identifier")
+    if not isinstance(cwe, str) or not cwe.startswith("CWE-"):
+        raise ValueError(f"unknown label {cwe!r} (expected a CWE id)")
+    return _example(
+        obj.get("origin_code"), 1, "project", project=obj.get("repo"), cwe=[cwe],
+        language=obj.get("language"), line_text=obj.get("line_text"), pattern_id=obj.get("pattern_id"),
+        pattern_desc=obj.get("pattern_desc"), file_path=obj.get("file_path"), prompt_id=obj.get("prompt_id"),
+        func_name=None,
+    )
 
 
 @register_format(
@@ -199,21 +202,4 @@ def load_purplellama(path: Path, report: LoadReport) -> Iterator[Example]:
     items = load_document(path)
     if not isinstance(items, list):
         raise FormatError(f"{path}: not CyberSecEval autocomplete JSON (expected a list of test cases)")
-    for n, obj in enumerate(items, start=1):
-        try:
-            if not isinstance(obj, dict):
-                raise ValueError("item is not a JSON object")
-            cwe = obj.get("cwe_identifier")
-            if not isinstance(cwe, str) or not cwe.startswith("CWE-"):
-                raise ValueError(f"unknown label {cwe!r} (expected a CWE id)")
-            example = _example(
-                obj.get("origin_code"), 1, "project", project=obj.get("repo"), cwe=[cwe],
-                language=obj.get("language"), line_text=obj.get("line_text"), pattern_id=obj.get("pattern_id"),
-                pattern_desc=obj.get("pattern_desc"), file_path=obj.get("file_path"), prompt_id=obj.get("prompt_id"),
-                func_name=None,
-            )
-        except ValueError as exc:
-            report.reject(str(path), n, str(exc))
-            continue
-        report.accept()
-        yield example
+    yield from build_each(path, report, enumerate(items, start=1), _autocomplete_example)
