@@ -110,6 +110,15 @@ def test_prepare_bad_arguments_say_what_to_do(tmp_path: Path) -> None:
         prepare(src, task="vuln-detect", out=tmp_path / "o", split="time")
 
 
+def test_prepare_warns_when_a_group_split_cannot_honour_the_test_size(tmp_path: Path) -> None:
+    records = [Example(f"flow number {n} " + "x " * (n % 7) + f"port={n}", "benign" if n % 3 else "malicious",
+                       group="10.0.0.1" if n else "10.0.0.2") for n in range(30)]
+    report = prepare(_write(tmp_path / "f.jsonl", records), task="nids-flow", out=tmp_path / "o", near_dedup=False)
+    assert report.kept["test"] in (1, 29)
+    assert report.warnings and "only 2 groups" in report.warnings[0]
+    assert "## Warnings" in (tmp_path / "o" / "report.md").read_text()
+
+
 def test_as_sources_forms() -> None:
     assert [s.format for s in as_sources("a.csv", "nvd")] == ["nvd"]
     one = as_sources(("a.csv", "phishtank"))
@@ -183,6 +192,14 @@ def test_prepare_nsl_kdd_flows(shared_data: Path, tmp_path: Path) -> None:
     assert ds["test"][0]["text"].startswith("duration=")
     train, _ = load_records(tmp_path / "k" / "train.jsonl", "jsonl")
     assert "features" in train[0].meta  # the numeric features travel with the records
+
+
+@pytest.mark.integration
+def test_prepare_generation_task_with_one_record_per_label(shared_data: Path, tmp_path: Path) -> None:
+    report = prepare(shared_data / "sec_qa" / "ctibench" / "cti-ate.tsv", format="ctibench-ate",
+                     task="attack-technique", out=tmp_path / "a", split="group", view="conversation")
+    assert report.read == 60 and report.kept["test"] > 0 and not report.warnings
+    report.reconcile()
 
 
 # --- CLI --------------------------------------------------------------------------------------

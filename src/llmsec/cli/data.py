@@ -151,6 +151,8 @@ def prepare_command(
             f"contamination: [{style}]{c['contaminated']} of {c['n_test']}[/] test records overlap training "
             f"(exact {c['exact']}, near {c['near']}, shared groups {c['shared_groups']})"
         )
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
     console.print(f"wrote {escape(str(out))}: dataset (load_from_disk), train/test.jsonl, report.json, report.md")
 
 

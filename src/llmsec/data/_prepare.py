@@ -165,6 +165,7 @@ class PrepareReport:
         kept: records per split; ``labels``: label counts per split.
         group_overlap: groups on both sides of the split (0 for a group split).
         contamination: the train/test contamination check (counts and examples).
+        warnings: things a reader should know (e.g. a group split far from the asked test size).
     """
 
     task: str
@@ -192,6 +193,7 @@ class PrepareReport:
     group_overlap: int = 0
     contamination: dict[str, Any] | None = None
     files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -255,6 +257,7 @@ class PrepareReport:
                 f"contamination: {c['contaminated']} of {c['n_test']} test records "
                 f"(exact {c['exact']}, near {c['near']}, shared groups {c['shared_groups']})"
             )
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -324,6 +327,8 @@ class PrepareReport:
             for ex in c["examples"][:3]:
                 md.append(f"  - test[{ex['test_index']}] ~ train[{ex['train_index']}] ({ex['kind']}): "
                           f"`{_cell(ex['test_text'])}`")
+        if self.warnings:
+            md += ["", "## Warnings", ""] + [f"- {w}" for w in self.warnings]
         md += ["", "## Files", ""] + [f"- `{f}`" for f in self.files]
         return "\n".join(md) + "\n"
 
@@ -403,6 +408,14 @@ def _rows(task: Task, records: Sequence[Record], view: View, label_names: list[s
     cols["group"] = [record_group(r) for r in records]
     cols["time"] = [getattr(r, "time", None) for r in records]
     return cols
+
+
+def _can_stratify(task: Task, records: Sequence[Record], test_size: float) -> bool:
+    """Stratify classification splits whose largest class fills every fold; never generation tasks."""
+    if task.kind not in ("classification", "multiple-choice"):
+        return False
+    counts = Counter(_label(r) for r in records)
+    return bool(counts) and max(counts.values()) >= max(2, round(1 / test_size))
 
 
 def _clear_outputs(out: Path) -> None:
@@ -584,7 +597,8 @@ def prepare(
     if split is None:
         train, test = records, []
     else:
-        train, test = split_records(records, by=split, test_size=test_size, seed=seed)
+        train, test = split_records(records, by=split, test_size=test_size, seed=seed,
+                                    stratify=_can_stratify(task_obj, records, test_size))
         if dedup and test:
             across = dedup_across(train, test, drop="test", near=near_dedup, threshold=threshold, code=task_obj.code)
             report.duplicates["cross_split"] = len(across.removed)
@@ -594,6 +608,15 @@ def prepare(
             raise EmptyDatasetError(
                 f"the {split} split left no test records ({len(train)} train); lower --test-size or add data"
             )
+        fraction = len(test) / (len(train) + len(test))
+        if not test_size / 2 <= fraction <= min(0.95, 2 * test_size):
+            n_groups = len({record_group(r) for r in records})
+            report.warnings.append(
+                f"the {split} split put {fraction:.1%} of the records in test (asked {test_size:.0%})"
+                + (f": only {n_groups} groups; use --split random or time, or a finer group"
+                   if split == "group" else "")
+            )
+            logger.warning(report.warnings[-1])
         check = check_contamination(train, test, near=near_dedup, threshold=threshold, code=task_obj.code)
         report.group_overlap = len(check.shared_groups)
         report.contamination = {
