@@ -11,6 +11,7 @@ from ._schema import (
     Recipe,
     StageConfig,
     TransferStage,
+    VocabConfig,
 )
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "RecipeError",
     "StageConfig",
     "TransferStage",
+    "VocabConfig",
     "apply_override",
     "dump_recipe",
     "load_recipe",

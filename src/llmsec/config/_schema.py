@@ -93,10 +93,35 @@ class _StageBase(_Strict):
         return self.name or self.kind  # type: ignore[attr-defined]
 
 
+class VocabConfig(_Strict):
+    """Extend the tokenizer with domain tokens before pre-training (``llmsec vocab``).
+
+    ``extend`` tokens are chosen on ``corpus`` (a data source in ``format``;
+    empty: the stage's train data) as those that most shorten it, added to the
+    tokenizer, and the embeddings grown to match (new rows trainable under LoRA).
+    """
+
+    extend: int = Field(ge=1)
+    corpus: str | None = None
+    format: str | None = None
+    method: Literal["auto", "bpe", "wordpiece"] = "auto"
+    min_frequency: int = Field(2, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> VocabConfig:
+        if self.format is not None and self.corpus is None:
+            raise ValueError(
+                f"vocab.format ({self.format!r}) applies to vocab.corpus, which is empty: set vocab.corpus, "
+                "or drop vocab.format to build the vocabulary on the stage's train data"
+            )
+        return self
+
+
 class PretrainStage(_StageBase):
     """Domain pre-training: continued causal-LM training, packed to ``max_length``."""
 
     kind: Literal["pretrain"] = "pretrain"
+    vocab: VocabConfig | None = None  # domain vocabulary (llmsec.models.extend_vocabulary)
 
 
 class InstructStage(_StageBase):

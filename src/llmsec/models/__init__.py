@@ -15,18 +15,38 @@ from ._load import load_model, load_tokenizer
 from ._merge import merge_adapter
 from ._quant import bnb_config
 from ._resolve import is_adapter_dir, resolve_model
+from ._vocab import (
+    VocabExtension,
+    add_tokens_to,
+    extend_model_dir,
+    extend_tokenizer,
+    extend_vocabulary,
+    resize_embeddings,
+    stage_vocabulary,
+    trainable_token_indices,
+)
+from ._vocab_select import VocabularyError
 
 __all__ = [
     "BUILTIN_MODELS",
     "BuiltinModel",
     "ModelNotFoundError",
+    "VocabExtension",
+    "VocabularyError",
+    "add_tokens_to",
     "attach_adapter",
     "bnb_config",
+    "extend_model_dir",
+    "extend_tokenizer",
+    "extend_vocabulary",
     "is_adapter_dir",
     "list_models",
     "load_model",
     "load_tokenizer",
     "merge_adapter",
+    "resize_embeddings",
     "resolve_model",
+    "stage_vocabulary",
     "trainable_parameters",
+    "trainable_token_indices",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from llmsec.config import AdapterConfig
@@ -10,6 +11,7 @@ from llmsec.config import AdapterConfig
 from ._compat import peft_model_warnings
 from ._load import HEAD_NAMES
 from ._quant import is_quantized
+from ._vocab import trainable_token_indices
 
 if TYPE_CHECKING:
     from torch import nn
@@ -19,7 +21,9 @@ logger = logging.getLogger(__name__)
 Task = Literal["causal-lm", "classifier"]
 
 
-def attach_adapter(model: nn.Module, adapter: AdapterConfig, *, task: Task) -> nn.Module:
+def attach_adapter(
+    model: nn.Module, adapter: AdapterConfig, *, task: Task, trainable_tokens: Sequence[int] | None = None
+) -> nn.Module:
     """Prepare ``model`` for training as ``adapter`` says.
 
     ``full`` makes every parameter trainable and returns the model itself.
@@ -33,6 +37,10 @@ def attach_adapter(model: nn.Module, adapter: AdapterConfig, *, task: Task) -> n
         model: A model from :func:`load_model`.
         adapter: The recipe's adapter section.
         task: ``"causal-lm"`` or ``"classifier"``.
+        trainable_tokens: Embedding rows (token ids) that train in full beside
+            the adapter, e.g. the tokens a domain vocabulary added (peft
+            ``trainable_token_indices``, input and output embeddings). Full
+            training trains them anyway.
 
     Returns:
         The trainable model (a ``peft.PeftModel`` for adapter methods).
@@ -70,6 +78,7 @@ def attach_adapter(model: nn.Module, adapter: AdapterConfig, *, task: Task) -> n
         use_dora=adapter.method == "dora",
         task_type="SEQ_CLS" if task == "classifier" else "CAUSAL_LM",
         modules_to_save=modules_to_save,
+        trainable_token_indices=trainable_token_indices(model, trainable_tokens) if trainable_tokens else None,
     )
     with peft_model_warnings():
         peft_model = get_peft_model(model, config)

@@ -44,12 +44,15 @@ def merge_adapter(checkpoint_dir: str | os.PathLike[str], out_dir: str | os.Path
         base = load_model(base_cfg, head="classifier", labels=adapter_labels(checkpoint))
     else:
         base = load_model(base_cfg, head="causal-lm")
+    tokenizer = load_tokenizer(str(checkpoint))
+    if len(tokenizer) > base.get_input_embeddings().num_embeddings:  # an extended vocabulary (llmsec vocab):
+        base.resize_token_embeddings(len(tokenizer), mean_resizing=False)  # the adapter holds the new rows
     with peft_model_warnings():
         peft_model = PeftModel.from_pretrained(base, str(checkpoint))
     merged = peft_model.merge_and_unload()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(out)
-    load_tokenizer(str(checkpoint)).save_pretrained(out)
+    tokenizer.save_pretrained(out)
     logger.info("merged adapter %s into %s -> %s", checkpoint, base_cfg.name, out)
     return out

@@ -57,7 +57,7 @@ class DomainPretrainer:
         """Train on the stage's corpus starting from ``base``; return the saved checkpoint."""
         from transformers import Trainer, default_data_collator, set_seed
 
-        from ..models import attach_adapter, load_model, load_tokenizer
+        from ..models import attach_adapter, load_model, load_tokenizer, resize_embeddings, stage_vocabulary
 
         cfg = self.config
         set_seed(self.seed)
@@ -65,12 +65,15 @@ class DomainPretrainer:
         train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
         evaluation = load_split(cfg, "eval")
         tokenizer = load_tokenizer(model_cfg)
+        vocab = stage_vocabulary(cfg, tokenizer) if cfg.vocab is not None else None  # domain tokens (in place)
         train_ds = pack_texts(corpus_texts(train_records), tokenizer, cfg.max_length)
         eval_ds = pack_texts(corpus_texts(evaluation[0]), tokenizer, cfg.max_length) if evaluation else None
         logger.info("domain pre-training on %d blocks of %d tokens", len(train_ds), cfg.max_length)
 
         model = load_model(model_cfg, quantization=cfg.adapter.quantization)
-        model = attach_adapter(model, cfg.adapter, task="causal-lm")
+        if vocab is not None:  # grow the embeddings; the new rows train beside the adapter
+            resize_embeddings(model, tokenizer, vocab.tokens)
+        model = attach_adapter(model, cfg.adapter, task="causal-lm", trainable_tokens=vocab.ids if vocab else None)
         args = build_training_args(
             cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=eval_ds is not None
         )
@@ -95,4 +98,5 @@ class DomainPretrainer:
             data={**data_manifest(cfg, reports), "train_blocks": len(train_ds)},
             metrics=final_metrics(output, eval_metrics),
             log_history=trainer.state.log_history,
+            extra={"vocab": vocab.manifest()} if vocab is not None else None,
         )
