@@ -24,6 +24,7 @@ _LAZY = {
     "MultipleChoice": "llmsec.data",
     "load_records": "llmsec.data",
     "get_task": "llmsec.data",
+    "prepare": "llmsec.data",
     # models
     "list_models": "llmsec.models",
     "load_model": "llmsec.models",
@@ -38,6 +39,8 @@ _LAZY = {
     "train": "llmsec.train",
     # eval
     "evaluate": "llmsec.eval",
+    # explain (the function; ``llmsec.explain`` itself is the subpackage)
+    "explain_text": "llmsec.explain",
     # demo
     "run_demo": "llmsec.demo",
 }
