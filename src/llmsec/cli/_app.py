@@ -18,3 +18,34 @@ score_app = typer.Typer(help="Score other models' raw outputs on published bench
 app.add_typer(models_app, name="models")
 app.add_typer(data_app, name="data")
 app.add_typer(score_app, name="score")
+
+
+@app.callback()
+def _setup(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show library logs and progress bars."),
+) -> None:
+    """Configure logging once per command: llmsec's own progress, quiet libraries."""
+    import logging
+    import os
+
+    from rich.logging import RichHandler
+
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    logging.getLogger("llmsec").setLevel(logging.INFO)
+    if verbose:
+        return
+    # Library progress bars and notices would drown llmsec's own progress display.
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    for name in ("bitsandbytes", "transformers", "datasets", "peft", "trl", "accelerate"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        import datasets
+        import transformers
+
+        datasets.disable_progress_bars()
+        transformers.utils.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - both are dependencies
+        pass
