@@ -86,6 +86,19 @@ class _StageBase(_Strict):
     adapter: AdapterConfig = Field(default_factory=AdapterConfig)
     trainer: dict[str, Any] = Field(default_factory=dict)
     max_length: int = Field(256, ge=8)
+    # Samples per optimizer step over all processes; gradient accumulation is derived
+    # from it (global / (per_device_train_batch_size x processes)), so the recipe
+    # trains the same way on 1 or N processes. None: use the trainer: mapping as is.
+    global_batch_size: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_batch_rule(self) -> _StageBase:
+        if self.global_batch_size is not None and "gradient_accumulation_steps" in self.trainer:
+            raise ValueError(
+                "set either global_batch_size or trainer.gradient_accumulation_steps, not both: "
+                "with global_batch_size the accumulation is derived from the number of processes"
+            )
+        return self
 
     @property
     def label(self) -> str:
@@ -143,6 +156,19 @@ class TransferStage(_StageBase):
 StageConfig = Annotated[PretrainStage | InstructStage | TransferStage, Field(discriminator="kind")]
 
 
+class CheckpointingConfig(_Strict):
+    """Intermediate checkpoints for resume.
+
+    How often to save stays in each stage's ``trainer:`` mapping (``save_strategy:
+    steps``, ``save_steps``, ``save_total_limit``); llmsec commits every checkpoint
+    atomically and verifies it before resuming.
+    """
+
+    # Record the ids (token-hash) of the samples of every optimizer step in
+    # <stage>/_trainer/samples.jsonl: an audit of exactly what trained the weights.
+    record_samples: bool = False
+
+
 class Recipe(_Strict):
     """A whole training recipe: a base model and the stages to run on it."""
 
@@ -151,6 +177,7 @@ class Recipe(_Strict):
     output_dir: Path = Path("runs/llmsec-run")
     model: ModelConfig
     stages: list[StageConfig] = Field(min_length=1)
+    checkpointing: CheckpointingConfig = Field(default_factory=CheckpointingConfig)
 
     @model_validator(mode="after")
     def _unique_stage_names(self) -> Recipe:

@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ._distributed import accumulation_steps, world_size
+
 # Keys the recipe owns: setting them under ``trainer:`` would fight the recipe.
 RESERVED = {
     "output_dir": "set the recipe's top-level output_dir",
@@ -33,7 +35,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _has_accelerator() -> bool:
+def has_accelerator() -> bool:
+    """Whether a CUDA or XPU device is present."""
     import torch
 
     return torch.cuda.is_available() or (hasattr(torch, "xpu") and torch.xpu.is_available())
@@ -71,6 +74,7 @@ def build_training_args(
     seed: int,
     sft: bool = False,
     has_eval: bool = False,
+    global_batch_size: int | None = None,
     **extra: Any,
 ) -> Any:
     """Build the Hugging Face arguments object for one stage.
@@ -81,10 +85,13 @@ def build_training_args(
         seed: the recipe seed.
         sft: build a ``trl.SFTConfig`` instead of ``TrainingArguments``.
         has_eval: evaluate once per epoch (unless the mapping says otherwise).
+        global_batch_size: samples per optimizer step over all processes; sets
+            ``gradient_accumulation_steps`` for this run's world size.
         **extra: stage-owned settings (e.g. ``max_length`` for SFT).
 
     Raises:
-        ValueError: an unknown or reserved key, with a suggestion.
+        ValueError: an unknown or reserved key, with a suggestion; a global batch
+            that does not divide over the processes.
     """
     problems = check_trainer_keys(trainer, sft=sft)
     if problems:
@@ -94,15 +101,21 @@ def build_training_args(
         kwargs["eval_strategy"] = "epoch"
     kwargs.update(trainer)
     kwargs.update(output_dir=str(output_dir), seed=seed, data_seed=seed)
+    if global_batch_size is not None:
+        kwargs["gradient_accumulation_steps"] = accumulation_steps(
+            global_batch_size, int(kwargs["per_device_train_batch_size"]), world_size()
+        )
     if "gradient_checkpointing" in kwargs:  # the deprecated alias; one name, one meaning
         kwargs.setdefault("activation_checkpointing", kwargs.pop("gradient_checkpointing"))
     # trl turns checkpointing on by default; on the CPU path it only costs time, so
     # it is opt-in here (``activation_checkpointing: true``).
     kwargs.setdefault("activation_checkpointing", False)
-    if not _has_accelerator():
+    if not has_accelerator():
         # trl defaults to bf16 mixed precision, which the CPU path cannot use; pinned memory needs a device.
         kwargs.setdefault("bf16", False)
         kwargs.setdefault("dataloader_pin_memory", False)
+        if world_size() > 1:  # several CPU processes: gloo workers (accelerate's MULTI_CPU)
+            kwargs.setdefault("use_cpu", True)
     if sft:
         from trl import SFTConfig
 

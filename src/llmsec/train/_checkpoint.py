@@ -95,3 +95,30 @@ def lineage(checkpoint: Checkpoint) -> list[Checkpoint]:
 def now() -> str:
     """The current UTC time, ISO formatted, for manifests."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class StageMismatchError(ValueError):
+    """An existing stage checkpoint was made with a different config than the recipe's."""
+
+
+def config_diff(saved: Any, wanted: Any, prefix: str = "") -> list[str]:
+    """``key: checkpoint has X, recipe has Y`` for every differing (nested) key."""
+    if isinstance(saved, dict) and isinstance(wanted, dict):
+        out = []
+        for key in sorted(set(saved) | set(wanted)):
+            out += config_diff(saved.get(key), wanted.get(key), f"{prefix}{key}.")
+        return out
+    if saved != wanted:
+        return [f"{prefix.rstrip('.')}: checkpoint has {saved!r}, recipe has {wanted!r}"]
+    return []
+
+
+def verify_final(path: Path, manifest: dict[str, Any]) -> str | None:
+    """Why a finished stage checkpoint does not match the file sizes its manifest lists (None: fine)."""
+    for name, meta in (manifest.get("files") or {}).items():
+        file = path / name
+        if not file.is_file():
+            return f"{name} is missing"
+        if file.stat().st_size != meta["size"]:
+            return f"{name} has {file.stat().st_size} bytes, the manifest says {meta['size']}"
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 from pathlib import Path
@@ -10,7 +11,17 @@ from typing import Any
 from ..config import ModelConfig, package_versions
 from ..config._schema import _StageBase
 from ..data import LoadReport, Record, fingerprint, load_records
-from ._checkpoint import Checkpoint, is_checkpoint, now, read_checkpoint, write_manifest
+from ._checkpoint import MANIFEST, Checkpoint, is_checkpoint, now, read_checkpoint, write_manifest
+from ._distributed import barrier, is_main_process, world_size
+from ._resume import (
+    COMMITTED,
+    atomic_checkpoints,
+    checkpoint_write_error,
+    file_digests,
+    read_marker,
+    resolve_resume,
+    sample_ledger,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +47,27 @@ def parent_of(base: BaseSpec) -> str | None:
         return str(base.path)
     name = base.name if isinstance(base, ModelConfig) else str(base)
     return name if is_checkpoint(name) else None
+
+
+def resolve_once(model_cfg: ModelConfig) -> None:
+    """In a multi-process run, resolve the base model on rank 0 first while the others wait.
+
+    Resolving a built-in model converts it, and an adapter checkpoint is merged into
+    its base, once into ``llmsec_home()``; transformers writes such files on rank 0
+    only, so the other ranks must not race it. Needs ``LLMSEC_HOME`` on a filesystem
+    every node shares (the default home is fine on one machine).
+    """
+    if world_size() <= 1:
+        return
+    from accelerate import PartialState
+
+    from ..models import resolve_model
+    from ._args import has_accelerator
+
+    PartialState(cpu=not has_accelerator())  # joins the process group the trainer will use
+    if is_main_process():
+        resolve_model(model_cfg.name, gguf_file=model_cfg.gguf_file)
+    barrier()
 
 
 def load_split(stage: _StageBase, which: str) -> tuple[list[Record], LoadReport] | None:
@@ -92,28 +124,95 @@ def save_checkpoint(
     metrics: dict[str, float],
     log_history: list[dict[str, Any]],
     extra: dict[str, Any] | None = None,
+    trainer: Any = None,
 ) -> Checkpoint:
-    """Save weights (adapter or full) + tokenizer + ``llmsec.json``; return the Checkpoint."""
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    base_cfg = as_model_config(base)
-    manifest: dict[str, Any] = {
-        "format_version": 1,
-        "created": now(),
-        "stage": stage.model_dump(mode="json"),
-        "base": base_cfg.name,
-        "parent": parent_of(base),
-        "adapter": stage.adapter.method,
-        "seed": seed,
-        "data": data,
-        "metrics": metrics,
-        "log_history": log_history,
-        "versions": package_versions(),
-        **(extra or {}),
-    }
-    write_manifest(out, manifest)
+    """Save weights (adapter or full) + tokenizer + ``llmsec.json``; return the Checkpoint.
+
+    With a ``trainer``, every process takes part in ``trainer.save_model`` (FSDP and
+    DeepSpeed gather the weights) and only the main process writes. The manifest
+    is removed first and written last, with each file's size and SHA-256, so a
+    crash half-way never leaves a manifest beside weights it does not describe.
+    """
+    main = trainer.is_world_process_zero() if trainer is not None else is_main_process()
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MANIFEST).unlink(missing_ok=True)
+    if trainer is not None:
+        trainer.save_model(str(out))
+    elif main:
+        model.save_pretrained(out)
+    if main:
+        (out / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest records the recipe
+        tokenizer.save_pretrained(out)
+        base_cfg = as_model_config(base)
+        manifest: dict[str, Any] = {
+            "format_version": 1,
+            "created": now(),
+            "stage": stage.model_dump(mode="json"),
+            "base": base_cfg.name,
+            "parent": parent_of(base),
+            "adapter": stage.adapter.method,
+            "seed": seed,
+            "data": data,
+            "metrics": metrics,
+            "log_history": log_history,
+            "versions": package_versions(),
+            "distributed": distributed_info(trainer),
+            **(extra or {}),
+            "files": file_digests(out, recursive=False, skip=(MANIFEST,)),
+        }
+        write_manifest(out, manifest)
+    if trainer is not None:
+        trainer.accelerator.wait_for_everyone()
     return read_checkpoint(out)
+
+
+def distributed_info(trainer: Any) -> dict[str, Any]:
+    """World size, gradient accumulation and the resulting global batch of a run."""
+    if trainer is None:
+        return {"world_size": world_size()}
+    args = trainer.args
+    return {
+        "world_size": int(args.world_size),
+        "per_device_train_batch_size": int(args.per_device_train_batch_size),
+        "gradient_accumulation_steps": int(args.gradient_accumulation_steps),
+        "global_batch_size": int(args.per_device_train_batch_size * args.gradient_accumulation_steps
+                                 * args.world_size),
+    }
+
+
+def run_training(trainer: Any, stage: _StageBase, scratch: Path, *, seed: int,
+                 resume: bool | str | Path = False, record_samples: bool = False) -> Any:
+    """``trainer.train()`` with atomic checkpoints, resume and an optional sample ledger.
+
+    Args:
+        trainer: a Hugging Face / trl trainer whose ``output_dir`` is ``scratch``.
+        stage: the stage config, recorded in each checkpoint and checked on resume.
+        scratch: the trainer's output directory (staging; committed checkpoints below it).
+        seed: the recipe seed, checked on resume like the stage config.
+        resume: False (start afresh), True (latest good checkpoint, if any) or a checkpoint path.
+        record_samples: write each step's sample ids to ``scratch/samples.jsonl``.
+
+    Raises:
+        CheckpointError: a checkpoint could not be written (disk full...) or an
+            explicit ``resume`` path is unusable; earlier checkpoints stay intact.
+        FileNotFoundError: an explicit ``resume`` path that does not exist.
+    """
+    info = {"stage": stage.model_dump(mode="json"), "seed": seed}
+    start = resolve_resume(scratch, resume, info)
+    barrier()
+    trainer.add_callback(atomic_checkpoints(scratch, info, trainer.args.save_total_limit))
+    if record_samples:
+        ledger = sample_ledger(scratch, int(read_marker(start)["step"]) if start else 0)
+        ledger.attach(trainer.model)
+        trainer.add_callback(ledger)
+    try:
+        return trainer.train(resume_from_checkpoint=str(start) if start else None)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            raise
+        staged = scratch / f"checkpoint-{trainer.state.global_step}"
+        raise checkpoint_write_error(exc, staged, scratch / COMMITTED) from exc
 
 
 def stage_output_dir(output_dir: str | Path) -> tuple[Path, Path]:

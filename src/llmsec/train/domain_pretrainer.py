@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config import ModelConfig, PretrainStage
-from ..data import corpus_texts, pack_texts
 from ._args import build_training_args
 from ._checkpoint import Checkpoint
 from ._common import (
@@ -16,10 +15,12 @@ from ._common import (
     as_model_config,
     data_manifest,
     final_metrics,
-    load_split,
+    resolve_once,
+    run_training,
     save_checkpoint,
     stage_output_dir,
 )
+from ._corpus import causal_collate, packed_corpus
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +28,9 @@ logger = logging.getLogger(__name__)
 class DomainPretrainer:
     """Continue causal-LM training of a base model on a security corpus.
 
-    Texts are tokenized, joined with EOS and packed into ``max_length`` blocks;
-    the loss is plain next-token prediction. Trains full weights or a peft
+    Texts are streamed from the source, tokenized, joined with EOS and packed
+    into ``max_length`` blocks in a memory-mapped Arrow file (memory does not grow
+    with the corpus); the loss is plain next-token prediction. Trains full weights or a peft
     adapter (LoRA, DoRA, QLoRA) as the stage's ``adapter`` says.
 
     Example:
@@ -46,46 +48,54 @@ class DomainPretrainer:
         seed: int = 42,
         model: ModelConfig | None = None,
         callbacks: Sequence[Any] = (),
+        resume: bool | str | Path = False,
+        record_samples: bool = False,
     ) -> None:
         self.config = config
         self.output_dir, self._scratch = stage_output_dir(output_dir)
         self.seed = seed
         self.model_template = model
         self.callbacks = list(callbacks)
+        self.resume = resume  # False, True (latest good checkpoint) or a checkpoint path
+        self.record_samples = record_samples
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Train on the stage's corpus starting from ``base``; return the saved checkpoint."""
-        from transformers import Trainer, default_data_collator, set_seed
+        from transformers import Trainer, set_seed
 
         from ..models import attach_adapter, load_model, load_tokenizer, resize_embeddings, stage_vocabulary
 
         cfg = self.config
         set_seed(self.seed)
         model_cfg = as_model_config(base, self.model_template)
-        train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
-        evaluation = load_split(cfg, "eval")
+        resolve_once(model_cfg)  # merge / convert the base on one process, the others reuse it
         tokenizer = load_tokenizer(model_cfg)
         vocab = stage_vocabulary(cfg, tokenizer) if cfg.vocab is not None else None  # domain tokens (in place)
-        train_ds = pack_texts(corpus_texts(train_records), tokenizer, cfg.max_length)
-        eval_ds = pack_texts(corpus_texts(evaluation[0]), tokenizer, cfg.max_length) if evaluation else None
+        args = build_training_args(
+            cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=cfg.data.eval is not None,
+            global_batch_size=cfg.global_batch_size,
+        )
+        # Stream the corpus into a memory-mapped Arrow file (the main process first, the others reuse it).
+        with args.main_process_first(desc="packing the corpus"):
+            train_ds, train_report = packed_corpus(cfg, "train", tokenizer, self._scratch / "data")  # type: ignore[misc]
+            evaluation = packed_corpus(cfg, "eval", tokenizer, self._scratch / "data")
+        eval_ds = evaluation[0] if evaluation else None
         logger.info("domain pre-training on %d blocks of %d tokens", len(train_ds), cfg.max_length)
 
         model = load_model(model_cfg, quantization=cfg.adapter.quantization)
         if vocab is not None:  # grow the embeddings; the new rows train beside the adapter
             resize_embeddings(model, tokenizer, vocab.tokens)
         model = attach_adapter(model, cfg.adapter, task="causal-lm", trainable_tokens=vocab.ids if vocab else None)
-        args = build_training_args(
-            cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=eval_ds is not None
-        )
         trainer = Trainer(
             model=model,
             args=args,
             train_dataset=train_ds,
             eval_dataset=eval_ds,
-            data_collator=default_data_collator,
+            data_collator=causal_collate,
             callbacks=self.callbacks,
         )
-        output = trainer.train()
+        output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
+                              record_samples=self.record_samples)
         eval_metrics = trainer.evaluate() if eval_ds is not None else None
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
         return save_checkpoint(
@@ -99,4 +109,5 @@ class DomainPretrainer:
             metrics=final_metrics(output, eval_metrics),
             log_history=trainer.state.log_history,
             extra={"vocab": vocab.manifest()} if vocab is not None else None,
+            trainer=trainer,
         )

@@ -17,6 +17,8 @@ from ._common import (
     data_manifest,
     final_metrics,
     load_split,
+    resolve_once,
+    run_training,
     save_checkpoint,
     stage_output_dir,
 )
@@ -44,12 +46,16 @@ class InstructionTuner:
         seed: int = 42,
         model: ModelConfig | None = None,
         callbacks: Sequence[Any] = (),
+        resume: bool | str | Path = False,
+        record_samples: bool = False,
     ) -> None:
         self.config = config
         self.output_dir, self._scratch = stage_output_dir(output_dir)
         self.seed = seed
         self.model_template = model
         self.callbacks = list(callbacks)
+        self.resume = resume  # False, True (latest good checkpoint) or a checkpoint path
+        self.record_samples = record_samples
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Tune ``base`` on the stage's conversations; return the saved checkpoint."""
@@ -62,6 +68,7 @@ class InstructionTuner:
         cfg = self.config
         set_seed(self.seed)
         model_cfg = as_model_config(base, self.model_template)
+        resolve_once(model_cfg)  # merge / convert the base on one process, the others reuse it
         task = get_task(cfg.task) if cfg.task else None
         train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
         evaluation = load_split(cfg, "eval")
@@ -90,6 +97,7 @@ class InstructionTuner:
             has_eval=eval_ds is not None,
             max_length=cfg.max_length,
             completion_only_loss=True,
+            global_batch_size=cfg.global_batch_size,
         )
         trainer = SFTTrainer(
             model=model,
@@ -99,7 +107,8 @@ class InstructionTuner:
             processing_class=tokenizer,
             callbacks=self.callbacks,
         )
-        output = trainer.train()
+        output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
+                              record_samples=self.record_samples)
         eval_metrics = trainer.evaluate() if eval_ds is not None else None
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
         return save_checkpoint(
@@ -112,4 +121,5 @@ class InstructionTuner:
             data={**data_manifest(cfg, reports), "train_rows": len(train_ds)},
             metrics=final_metrics(output, eval_metrics),
             log_history=trainer.state.log_history,
+            trainer=trainer,
         )

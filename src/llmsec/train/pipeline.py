@@ -9,8 +9,9 @@ from typing import Any
 
 from .._registry import Registry
 from ..config import Recipe, StageConfig, dump_recipe
-from ._checkpoint import Checkpoint, is_checkpoint, read_checkpoint
-from ._common import BaseSpec
+from ._checkpoint import Checkpoint, StageMismatchError, config_diff, is_checkpoint, read_checkpoint, verify_final
+from ._common import BaseSpec, stage_output_dir
+from ._distributed import is_main_process
 from ._preflight import preflight
 from .domain_pretrainer import DomainPretrainer
 from .instruction_tuner import InstructionTuner
@@ -24,20 +25,24 @@ STAGES.add("instruct", InstructionTuner)
 STAGES.add("transfer", TransferTrainer)
 
 
-class StageMismatchError(ValueError):
-    """An existing stage checkpoint was made with a different config than the recipe's."""
-
-
 class Pipeline:
     """Run a recipe's stages in order, each on the previous stage's checkpoint.
 
     Checkpoints go to ``<output_dir>/<i>-<stage name>/``; the resolved recipe
-    (with library versions) is written to ``<output_dir>/recipe.yaml``. With
-    ``resume=True`` a stage whose checkpoint already exists and matches its
-    config is skipped; one that differs is an error naming the keys.
+    (with library versions) is written to ``<output_dir>/recipe.yaml``.
+
+    ``resume``:
+        - ``False``: train every stage from the start.
+        - ``True``: a stage whose final checkpoint exists and matches its config is
+          reused (one that differs is an error naming the keys); the first stage
+          without one continues from its latest good intermediate checkpoint
+          (``save_steps``), or starts afresh when it has none.
+        - a path: continue from that intermediate checkpoint (of one of this
+          recipe's stages); the stages before it must be finished.
     """
 
-    def __init__(self, recipe: Recipe, *, callbacks: Sequence[Any] = (), resume: bool = False) -> None:
+    def __init__(self, recipe: Recipe, *, callbacks: Sequence[Any] = (),
+                 resume: bool | str | Path = False) -> None:
         self.recipe = recipe
         self.callbacks = list(callbacks)
         self.resume = resume
@@ -46,58 +51,88 @@ class Pipeline:
         """Where stage ``index`` writes its checkpoint."""
         return Path(self.recipe.output_dir) / f"{index}-{stage.label}"
 
-    def build_stage(self, index: int, stage: StageConfig) -> Any:
+    def build_stage(self, index: int, stage: StageConfig, resume: bool | str | Path = False) -> Any:
         """The trainer object for one stage of the recipe."""
         cls = STAGES.get(stage.kind)
         return cls(stage, output_dir=self.stage_dir(index, stage), seed=self.recipe.seed,
-                   model=self.recipe.model, callbacks=self.callbacks)
+                   model=self.recipe.model, callbacks=self.callbacks, resume=resume,
+                   record_samples=self.recipe.checkpointing.record_samples)
 
     def run(self) -> list[Checkpoint]:
         """Check the recipe, then run every stage; return the checkpoints in order."""
         problems = preflight(self.recipe)
         if problems:
             raise ValueError("the recipe cannot run:\n  " + "\n  ".join(problems))
+        target = self._resume_target()
         out = Path(self.recipe.output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        dump_recipe(self.recipe, out / "recipe.yaml")
+        if is_main_process():
+            dump_recipe(self.recipe, out / "recipe.yaml")
         base: BaseSpec = self.recipe.model
         checkpoints = []
+        trained = False  # once a stage trains, the later ones start afresh
         for index, stage in enumerate(self.recipe.stages):
-            existing = self._existing(index, stage)
+            if target is not None:
+                resume: bool | str | Path = target[1] if index == target[0] else False
+                must_exist = index < target[0]
+            else:
+                resume, must_exist = bool(self.resume) and not trained, False
+            existing = self._existing(index, stage) if (resume is True or must_exist) else None
+            if must_exist and existing is None:
+                raise FileNotFoundError(
+                    f"--resume {target[1]} continues stage {target[0]}, but stage {index} ({stage.label}) "
+                    f"has no finished checkpoint in {self.stage_dir(index, stage)}: run it first "
+                    "(llmsec train RECIPE --resume)"
+                )
             if existing is not None:
                 logger.info("stage %d (%s): reusing %s", index, stage.label, existing.path)
                 checkpoint = existing
             else:
                 logger.info("stage %d (%s): training on %s", index, stage.label, _name(base))
-                checkpoint = self.build_stage(index, stage).run(base)
+                checkpoint = self.build_stage(index, stage, resume).run(base)
+                trained = True
             checkpoints.append(checkpoint)
             base = checkpoint
         return checkpoints
 
+    def _resume_target(self) -> tuple[int, Path] | None:
+        """(stage index, checkpoint path) for ``resume=PATH``; None for ``True``/``False``."""
+        if isinstance(self.resume, bool):
+            return None
+        path = Path(self.resume)
+        if not path.exists():
+            raise FileNotFoundError(f"--resume {path}: no such checkpoint. " + self._available())
+        resolved = path.resolve()
+        for index, stage in enumerate(self.recipe.stages):
+            if resolved.is_relative_to(self.stage_dir(index, stage).resolve()):
+                return index, path
+        raise ValueError(f"--resume {path}: not a checkpoint of this recipe (its stages write to "
+                         f"{Path(self.recipe.output_dir)}/<i>-<stage>/). " + self._available())
+
+    def _available(self) -> str:
+        from ._resume import available
+
+        return " ".join(f"Stage {i} ({s.label}): " + available(stage_output_dir(self.stage_dir(i, s))[1])
+                        for i, s in enumerate(self.recipe.stages))
+
     def _existing(self, index: int, stage: StageConfig) -> Checkpoint | None:
         path = self.stage_dir(index, stage)
-        if not (self.resume and is_checkpoint(path)):
+        if not is_checkpoint(path):
             return None
         checkpoint = read_checkpoint(path)
         saved, wanted = checkpoint.manifest["stage"], stage.model_dump(mode="json")
-        diffs = _diff(saved, wanted)
+        diffs = config_diff(saved, wanted)
         if diffs:
             raise StageMismatchError(
                 f"{path} was trained with a different config than stage {index} ({stage.label}) "
                 f"of the recipe: {'; '.join(diffs)}. Use a new output_dir, or remove that checkpoint."
             )
+        problem = verify_final(path, checkpoint.manifest)
+        if problem is not None:
+            logger.warning("stage %d (%s): the finished checkpoint %s is damaged (%s); training it again",
+                           index, stage.label, path, problem)
+            return None
         return checkpoint
-
-
-def _diff(saved: Any, wanted: Any, prefix: str = "") -> list[str]:
-    if isinstance(saved, dict) and isinstance(wanted, dict):
-        out = []
-        for key in sorted(set(saved) | set(wanted)):
-            out += _diff(saved.get(key), wanted.get(key), f"{prefix}{key}.")
-        return out
-    if saved != wanted:
-        return [f"{prefix.rstrip('.')}: checkpoint has {saved!r}, recipe has {wanted!r}"]
-    return []
 
 
 def _name(base: BaseSpec) -> str:
@@ -105,7 +140,7 @@ def _name(base: BaseSpec) -> str:
 
 
 def train(recipe: Recipe | str | Path, *, overrides: Sequence[str] = (), callbacks: Sequence[Any] = (),
-          resume: bool = False) -> list[Checkpoint]:
+          resume: bool | str | Path = False) -> list[Checkpoint]:
     """Run a recipe (object or YAML path) end to end; return its checkpoints."""
     if not isinstance(recipe, Recipe):
         from ..config import load_recipe

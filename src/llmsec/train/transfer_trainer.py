@@ -19,6 +19,8 @@ from ._common import (
     data_manifest,
     final_metrics,
     load_split,
+    resolve_once,
+    run_training,
     save_checkpoint,
     stage_output_dir,
 )
@@ -81,12 +83,16 @@ class TransferTrainer:
         seed: int = 42,
         model: ModelConfig | None = None,
         callbacks: Sequence[Any] = (),
+        resume: bool | str | Path = False,
+        record_samples: bool = False,
     ) -> None:
         self.config = config
         self.output_dir, self._scratch = stage_output_dir(output_dir)
         self.seed = seed
         self.model_template = model
         self.callbacks = list(callbacks)
+        self.resume = resume  # False, True (latest good checkpoint) or a checkpoint path
+        self.record_samples = record_samples
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Train the classifier on top of ``base``; return the saved checkpoint."""
@@ -98,6 +104,7 @@ class TransferTrainer:
         cfg = self.config
         set_seed(self.seed)
         model_cfg = as_model_config(base, self.model_template)
+        resolve_once(model_cfg)  # merge / convert the base on one process, the others reuse it
         train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
         evaluation = load_split(cfg, "eval")
         labels = task_labels(cfg.task, train_records)
@@ -118,7 +125,8 @@ class TransferTrainer:
         model = load_model(model_cfg, head="classifier", labels=labels, quantization=cfg.adapter.quantization)
         model = attach_adapter(model, cfg.adapter, task="classifier")
         args = build_training_args(
-            cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=eval_ds is not None
+            cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=eval_ds is not None,
+            global_batch_size=cfg.global_batch_size,
         )
         trainer = _weighted_trainer(weights)(
             model=model,
@@ -129,7 +137,12 @@ class TransferTrainer:
             compute_metrics=epoch_metrics,
             callbacks=self.callbacks,
         )
-        output = trainer.train()
+        # A classification loss is a per-batch mean that ignores num_items_in_batch, so the
+        # trainer must divide it by the accumulation steps itself (else accumulated gradients
+        # and logged losses are gradient_accumulation_steps times too large).
+        trainer.model_accepts_loss_kwargs = False
+        output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
+                              record_samples=self.record_samples)
         eval_metrics = trainer.evaluate() if eval_ds is not None else None
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
         return save_checkpoint(
@@ -142,6 +155,7 @@ class TransferTrainer:
             data=data_manifest(cfg, reports),
             metrics=final_metrics(output, eval_metrics),
             log_history=trainer.state.log_history,
+            trainer=trainer,
             extra={"task": cfg.task, "labels": labels, "class_weights": weights},
         )
 

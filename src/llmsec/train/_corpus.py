@@ -1,0 +1,149 @@
+"""A packed causal-LM corpus streamed to an Arrow file, so memory does not grow with corpus size.
+
+Records are read one at a time from their source, tokenized a batch at a time,
+joined with EOS and cut into ``block_size`` blocks that are appended to an Arrow
+stream file; training reads that file memory-mapped. Peak memory is one batch
+of texts plus one block, whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..config._schema import _StageBase
+from ..data import EmptyDatasetError, LoadReport, fingerprint, guess_format, record_text, resolve_source
+from ..data.formats import iter_records
+
+logger = logging.getLogger(__name__)
+
+BATCH_TEXTS = 512
+
+
+def stream_texts(stage: _StageBase, which: str, report: LoadReport) -> Iterator[str]:
+    """The corpus text of every record of the stage's ``train`` or ``eval`` source, one at a time."""
+    source = getattr(stage.data, which)
+    path = resolve_source(source)
+    if not path.exists():
+        raise FileNotFoundError(f"data source not found: {source}")
+    fmt = stage.data.format or guess_format(path)
+    stream = iter_records(path, fmt, report, **stage.data.options)
+    if stage.data.max_samples:
+        stream = itertools.islice(stream, stage.data.max_samples)
+    for record in stream:
+        yield record_text(record)
+
+
+def pack_to_arrow(texts: Iterable[str], tokenizer: Any, block_size: int, path: Path) -> int:
+    """Tokenize, join with EOS, cut into full blocks and append them to an Arrow file; return the count.
+
+    The short tail is dropped, except when the whole corpus is shorter than one
+    block (it becomes one shorter block), as :func:`llmsec.data.pack_texts` does.
+    The file is written under a temporary name and renamed when complete, so
+    processes that build the same file at once cannot see a partial one.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    eos = tokenizer.eos_token_id
+    schema = pa.schema([("input_ids", pa.list_(pa.int32()))])
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one per process: ranks may race
+    blocks = 0
+    carry = np.empty(0, dtype=np.int32)
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        batch: list[str] = []
+        for text in itertools.chain(texts, [None]):
+            if text is not None:
+                batch.append(text)
+                if len(batch) < BATCH_TEXTS:
+                    continue
+            if not batch:
+                break
+            encoded = tokenizer(batch, add_special_tokens=False)["input_ids"]
+            batch = []
+            parts = [carry]
+            for ids in encoded:
+                parts.append(np.asarray(ids, dtype=np.int32))
+                if eos is not None:
+                    parts.append(np.asarray([eos], dtype=np.int32))
+            flat = np.concatenate(parts)
+            n = len(flat) // block_size
+            if n:
+                values = pa.array(flat[: n * block_size], type=pa.int32())
+                offsets = pa.array(np.arange(0, (n + 1) * block_size, block_size, dtype=np.int32))
+                writer.write_batch(pa.record_batch([pa.ListArray.from_arrays(offsets, values)], schema=schema))
+                blocks += n
+            carry = flat[n * block_size :]
+        if blocks == 0 and len(carry):
+            values = pa.array(carry, type=pa.int32())
+            offsets = pa.array(np.asarray([0, len(carry)], dtype=np.int32))
+            writer.write_batch(pa.record_batch([pa.ListArray.from_arrays(offsets, values)], schema=schema))
+            blocks = 1
+    os.replace(tmp, path)
+    return blocks
+
+
+def packed_corpus(stage: _StageBase, which: str, tokenizer: Any, cache_dir: Path) -> tuple[Any, LoadReport] | None:
+    """The stage's ``train``/``eval`` corpus as a memory-mapped, packed ``datasets.Dataset``.
+
+    The Arrow file is cached in ``cache_dir`` under a key of the data's content
+    fingerprint, format, options, tokenizer and block size, so a resumed run
+    reuses it. Returns None when the stage has no such split.
+
+    Raises:
+        FileNotFoundError: the source does not exist.
+        EmptyDatasetError: no usable record, or no tokens (the report's reasons are in the message).
+    """
+    from datasets import Dataset
+
+    source = getattr(stage.data, which)
+    if source is None:
+        return None
+    key = _cache_key(stage, source, tokenizer)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    arrow, meta = cache_dir / f"{which}-{key}.arrow", cache_dir / f"{which}-{key}.json"
+    if arrow.is_file() and meta.is_file():
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        report = LoadReport(source=str(source), read=info["read"], loaded=info["loaded"])
+        logger.info("reusing the packed %s corpus %s (%d blocks)", which, arrow, info["blocks"])
+    else:
+        report = LoadReport(source=str(source))
+        blocks = pack_to_arrow(stream_texts(stage, which, report), tokenizer, stage.max_length, arrow)
+        report.check()
+        if report.loaded == 0 or blocks == 0:
+            arrow.unlink(missing_ok=True)
+            what = "records" if report.loaded == 0 else "tokens"
+            raise EmptyDatasetError(f"{source} yielded no usable {what}.\n{report.summary()}")
+        if report.rejected:
+            logger.warning("%s", report.summary())
+        tmp = meta.with_name(f".{meta.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"read": report.read, "loaded": report.loaded, "blocks": blocks}),
+                       encoding="utf-8")
+        os.replace(tmp, meta)
+    return Dataset.from_file(str(arrow)), report
+
+
+def _cache_key(stage: _StageBase, source: str, tokenizer: Any) -> str:
+    spec = {
+        "data": fingerprint(source),
+        "format": stage.data.format,
+        "options": stage.data.options,
+        "max_samples": stage.data.max_samples,
+        "block": stage.max_length,
+        "tokenizer": [str(getattr(tokenizer, "name_or_path", "")), len(tokenizer), tokenizer.eos_token_id],
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def causal_collate(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stack equal-length packed blocks; labels are the inputs (the model shifts them)."""
+    import torch
+
+    ids = torch.tensor([f["input_ids"] for f in features], dtype=torch.long)
+    return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": ids.clone()}
