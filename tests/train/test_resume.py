@@ -1,0 +1,264 @@
+"""Exact resume: atomic checkpoints, fallback past damaged ones, SIGKILL at random steps, disk full."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from safetensors.torch import load_file
+from typer.testing import CliRunner
+
+from llmsec.config import recipe_from_dict
+from llmsec.train import (
+    CheckpointError,
+    Pipeline,
+    StageMismatchError,
+    latest_good,
+    read_ledger,
+    verify_checkpoint,
+)
+
+STEPS = 24
+
+
+def write_corpus(path: Path, n: int = 10) -> Path:
+    """Documents whose numbers make every packed block distinct (so sample ids are unique)."""
+    with path.open("w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"text": f"Record {i}: CVE-2023-{i:05d} lets module m{i} overflow {i * 13}."}) + "\n")
+    return path
+
+
+def raw_recipe(model: Path, corpus: Path, out: Path, steps: int = STEPS, **trainer: object) -> dict:
+    return {
+        "model": {"name": str(model)}, "output_dir": str(out), "seed": 3,
+        "checkpointing": {"record_samples": True},
+        "stages": [{"kind": "pretrain", "max_length": 16, "data": {"train": str(corpus)},
+                    "trainer": {"max_steps": steps, "per_device_train_batch_size": 2, "learning_rate": 1e-2,
+                                "save_strategy": "steps", "save_steps": 1, "logging_steps": 1, **trainer}}],
+    }
+
+
+def scratch(out: Path) -> Path:
+    return out / "0-pretrain" / "_trainer"
+
+
+def adapter(out: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(out / "0-pretrain" / "adapter_model.safetensors"))
+
+
+def assert_same_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6, msg=key)
+
+
+def steps_of(ledger: list[dict]) -> list[int]:
+    return [e["step"] for e in ledger]
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_llama_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """An uninterrupted run: (output dir, corpus)."""
+    d = tmp_path_factory.mktemp("resume-ref")
+    corpus = write_corpus(d / "corpus.jsonl")
+    out = d / "ref"
+    Pipeline(recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out))).run()
+    ledger = read_ledger(scratch(out))
+    assert steps_of(ledger) == list(range(1, STEPS + 1))
+    return out, corpus
+
+
+def test_every_checkpoint_is_committed_and_verifiable(reference: tuple[Path, Path]) -> None:
+    out, _ = reference
+    committed = sorted((scratch(out) / "checkpoints").iterdir(), key=lambda p: int(p.name.split("-")[1]))
+    assert [p.name for p in committed] == [f"checkpoint-{i}" for i in range(1, STEPS + 1)]
+    for path in committed:
+        assert verify_checkpoint(path) is None
+        names = set(os.listdir(path))
+        assert {"adapter_model.safetensors", "optimizer.pt", "scheduler.pt", "rng_state.pth",
+                "trainer_state.json", "llmsec-checkpoint.json"} <= names
+    assert not list(scratch(out).glob("checkpoint-*")), "nothing is left in the staging area"
+    ledger = read_ledger(scratch(out))
+    ids = [i for e in ledger for i in e["ids"]]
+    blocks = json.loads((out / "0-pretrain" / "llmsec.json").read_text())["data"]["train_blocks"]
+    first_epoch = ids[:blocks]
+    assert len(set(first_epoch)) == blocks, "an epoch sees every block exactly once"
+    assert set(ids[blocks:]) <= set(first_epoch)
+
+
+def test_damaged_checkpoints_fall_back_to_the_previous_good_one(
+    reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ref, corpus = reference
+    out = tmp_path / "run"
+    shutil.copytree(ref, out)
+    ck = scratch(out) / "checkpoints"
+    (out / "0-pretrain" / "llmsec.json").unlink()  # the stage "never finished"
+    for step in range(STEPS - 5, STEPS + 1):
+        shutil.rmtree(ck / f"checkpoint-{step}")  # the crash came at step STEPS - 5
+    last = ck / f"checkpoint-{STEPS - 6}"
+    blob = last / "adapter_model.safetensors"
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # bit rot
+    blob.write_bytes(bytes(data))
+    (ck / f"checkpoint-{STEPS - 7}" / "llmsec-checkpoint.json").unlink()  # never finished committing
+    partial = scratch(out) / f"checkpoint-{STEPS - 5}"
+    partial.mkdir()
+    (partial / "adapter_model.safetensors").write_bytes(b"half")
+    assert verify_checkpoint(last) == "adapter_model.safetensors does not match its checksum (corrupted)"
+    with caplog.at_level(logging.WARNING, logger="llmsec"):
+        assert latest_good(scratch(out)) == ck / f"checkpoint-{STEPS - 8}"
+    assert "unusable" in caplog.text and "falling back to the previous one" in caplog.text
+
+    cfg = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out))
+    (checkpoint,) = Pipeline(cfg, resume=True).run()
+    assert not partial.exists(), "partial staging checkpoints are removed"
+    assert_same_weights(adapter(ref), adapter(out))
+    assert read_ledger(scratch(out)) == read_ledger(scratch(ref))
+    assert checkpoint.metrics["train_steps"] == STEPS
+
+    changed = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out, learning_rate=5e-3))
+    (out / "0-pretrain" / "llmsec.json").unlink()
+    with pytest.raises(StageMismatchError, match=r"trainer\.learning_rate: checkpoint has 0\.01, recipe has 0\.005"):
+        Pipeline(changed, resume=True).run()
+
+
+def test_resume_from_an_explicit_path(reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path) -> None:
+    ref, corpus = reference
+    out = tmp_path / "run"
+    shutil.copytree(ref, out)
+    cfg = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out))
+    Pipeline(cfg, resume=scratch(out) / "checkpoints" / "checkpoint-5").run()
+    assert_same_weights(adapter(ref), adapter(out))
+    assert read_ledger(scratch(out)) == read_ledger(scratch(ref))
+
+
+def test_resume_path_errors(reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path) -> None:
+    from llmsec.cli import app
+
+    ref, corpus = reference
+    cfg = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, ref))
+    with pytest.raises(FileNotFoundError, match="no such checkpoint") as err:
+        Pipeline(cfg, resume=tmp_path / "nope").run()
+    assert "Usable checkpoints:" in str(err.value) and "checkpoint-24" in str(err.value)
+    elsewhere = tmp_path / "checkpoint-3"
+    elsewhere.mkdir()
+    with pytest.raises(ValueError, match="not a checkpoint of this recipe"):
+        Pipeline(cfg, resume=elsewhere).run()
+
+    recipe_file = tmp_path / "r.yaml"
+    recipe_file.write_text(yaml.safe_dump(raw_recipe(tiny_llama_dir, corpus, ref)))
+    runner = CliRunner()
+    result = runner.invoke(app, ["train", str(recipe_file), str(tmp_path / "missing"), "--resume"])
+    assert result.exit_code == 2 and "no such checkpoint" in " ".join(result.output.split())
+    result = runner.invoke(app, ["train", str(recipe_file), str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "without --resume" in " ".join(result.output.split())
+
+
+def test_disk_full_while_checkpointing(
+    reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref, corpus = reference
+    out = tmp_path / "full"
+    real_save = torch.save
+
+    def save(obj: object, f: object, *args: object, **kwargs: object) -> None:
+        if "checkpoint-4" in str(f):
+            real_save(obj, f, *args, **kwargs)  # a file half written...
+            raise OSError(errno.ENOSPC, "No space left on device")  # ...then the disk is full
+        real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save)
+    cfg = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out, steps=6))
+    with pytest.raises(CheckpointError) as err:
+        Pipeline(cfg).run()
+    msg = str(err.value)
+    assert "writing checkpoint checkpoint-4 failed: the disk is full" in msg
+    assert "checkpoint-3, is intact" in msg and "--resume" in msg
+    ck = scratch(out) / "checkpoints"
+    assert sorted(p.name for p in ck.iterdir()) == ["checkpoint-1", "checkpoint-2", "checkpoint-3"]
+    assert all(verify_checkpoint(p) is None for p in ck.iterdir())
+    assert not (scratch(out) / "checkpoint-4").exists()
+
+    monkeypatch.setattr(torch, "save", real_save)  # space freed
+    (checkpoint,) = Pipeline(cfg, resume=True).run()
+    assert checkpoint.metrics["train_steps"] == 6
+    assert steps_of(read_ledger(scratch(out))) == [1, 2, 3, 4, 5, 6]
+    assert read_ledger(scratch(out)) == read_ledger(scratch(ref))[:6]
+
+
+def _committed_steps(path: Path) -> list[int]:
+    folder = path / "checkpoints"
+    return sorted(int(p.name.split("-")[1]) for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def run_and_kill(cmd: list[str], scr: Path, at_step: int, rng: random.Random, timeout: float = 600) -> int:
+    """Start training, SIGKILL it soon after checkpoint ``at_step`` exists; return the step reached."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            steps = _committed_steps(scr)
+            if steps and steps[-1] >= at_step:
+                time.sleep(rng.uniform(0.0, 0.08))  # land anywhere: mid-step or mid-checkpoint
+                break
+            if proc.poll() is not None:
+                raise AssertionError(f"training ended (rc {proc.returncode}) before step {at_step}: "
+                                     f"{proc.stderr.read()[-2000:]}")
+            time.sleep(0.01)
+        else:
+            raise AssertionError(f"step {at_step} not reached in {timeout} s")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    return max(_committed_steps(scr))
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_steps_then_resume_matches_uninterrupted(
+    reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path
+) -> None:
+    ref, corpus = reference
+    out = tmp_path / "killed"
+    recipe_file = tmp_path / "recipe.yaml"
+    recipe_file.write_text(yaml.safe_dump(raw_recipe(tiny_llama_dir, corpus, out)))
+    cmd = [sys.executable, "-m", "llmsec", "train", str(recipe_file)]
+    rng = random.Random(int(os.environ.get("LLMSEC_KILL_SEED", "5")))
+    targets = [rng.randint(2, 5), rng.randint(9, 12), rng.randint(16, 19)]
+    reached = []
+    for i, target in enumerate(targets):
+        reached.append(run_and_kill(cmd + (["--resume"] if i else []), scratch(out), target, rng))
+        assert not (out / "0-pretrain" / "llmsec.json").exists(), "killed before the stage finished"
+        assert all(verify_checkpoint(p) is None for p in (scratch(out) / "checkpoints").iterdir()), \
+            "a committed checkpoint was damaged by the kill"
+    assert reached == sorted(reached) and reached[-1] < STEPS
+    done = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    assert_same_weights(adapter(ref), adapter(out))
+    got, want = read_ledger(scratch(out)), read_ledger(scratch(ref))
+    assert steps_of(got) == list(range(1, STEPS + 1)), "every step exactly once"
+    assert got == want, "the same samples in the same order: none skipped, none seen twice"
+    def losses(run: Path) -> list[float]:
+        history = json.loads((run / "0-pretrain" / "llmsec.json").read_text())["log_history"]
+        return [h["loss"] for h in history if "loss" in h]
+
+    assert losses(out) == pytest.approx(losses(ref), abs=1e-6)  # the history survives the kills too
+    assert len(losses(out)) == STEPS
