@@ -3,87 +3,295 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig
+from ..config import ModelConfig, QuantizationConfig
 from ..data import (
+    TASKS,
     Example,
+    Record,
     conversation_records,
     corpus_texts,
+    fingerprint,
     get_task,
+    guess_format,
     load_records,
     prompt_completion_rows,
+    resolve_source,
 )
+from ..data._load import BUILTIN_PREFIX
 from ..train import Checkpoint, is_checkpoint, read_checkpoint
 from ._classify import classifier_probs, zero_shot_probs
+from ._generate import (
+    GenerationTask,
+    build_prompt,
+    generate_texts,
+    generation_task_names,
+    get_generation_task,
+    score_generation,
+)
+from ._lineage import ContaminationError, contamination_check, eval_source, lineage_summary, load_training
+from ._lineage import training_sources as _training_sources
 from ._lm import answer_perplexity, perplexity
 from ._metrics import detection_metrics
 
+__all__ = ["SCHEMA_VERSION", "ContaminationError", "detection_summary", "evaluate", "parse_quantize"]
+
 logger = logging.getLogger(__name__)
+
+#: Version of the ``results.json`` layout; bump it when a key changes meaning or goes away.
+SCHEMA_VERSION = 1
 
 
 def evaluate(
     model: str | Path | Checkpoint | ModelConfig,
     *,
-    task: str,
-    data: str | Path,
+    task: str | None = None,
+    data: str | Path | None = None,
     data_format: str | None = None,
     max_samples: int | None = None,
     max_length: int = 256,
     batch_size: int = 8,
+    quantize: str | int | None = None,
+    few_shot: int = 0,
+    few_shot_data: str | Path | None = None,
+    max_new_tokens: int | None = None,
+    strict: bool = False,
+    contamination: bool = True,
+    baseline: bool = True,
+    baseline_train: str | Path | None = None,
+    require_head: bool = False,
 ) -> dict[str, Any]:
     """Measure ``model`` on ``task`` using the records in ``data``.
 
-    Corpus tasks report perplexity (and bits per byte); instruction sets report
-    the perplexity of the reference answers; detection tasks report accuracy,
-    F1, MCC and ROC-AUC, from the checkpoint's classification head when it has
-    one and zero-shot (asking the task's question) otherwise.
+    Detection tasks report accuracy, precision, recall, F1, MCC, ROC-AUC, PR-AUC,
+    FPR and VD-S, from the checkpoint's classification head when it has one and
+    zero-shot (asking the task's question) otherwise, beside a TF-IDF + logistic
+    regression baseline. Knowledge and CTI tasks (``mcq``, ``cti-rcm``,
+    ``cti-vsp``, ``cti-ate`` and their aliases) generate answers greedily, in
+    batches, and score what :mod:`llmsec.eval` extracts from them. Corpus tasks
+    report perplexity; instruction sets the perplexity of the reference answers.
+    A contamination check against the lineage's training data runs first.
+
+    Args:
+        model: a built-in name, model directory, checkpoint or ModelConfig.
+        task: a registered task or generation task; default: the checkpoint's task.
+        data: the test set; default: the eval set recorded in the checkpoint's manifest.
+        data_format: the source format (guessed from the suffix when None).
+        max_samples: score only the first N records.
+        max_length: token budget of each input.
+        batch_size: items per forward pass / generate call.
+        quantize: ``"4bit"``/``"8bit"`` (or 4/8) to load through bitsandbytes.
+        few_shot: K solved examples before each question (generation tasks).
+        few_shot_data: where the examples come from; default: the data's train split
+            (``builtin:NAME`` for ``builtin:NAME/test``), else the first K test records
+            (which are then not scored).
+        max_new_tokens: answer length (default: the task's).
+        strict: refuse a contaminated test set instead of warning.
+        contamination: run the contamination check.
+        baseline: fit and score the TF-IDF baseline (detection tasks).
+        baseline_train: the baseline's training data; default: the lineage's training data.
+        require_head: a detection task needs the checkpoint's classification head (no zero-shot).
 
     Returns:
-        ``{"task", "model", "method", "n", "metrics": {...}}``.
+        The results dict (see ``docs/evaluation.md``): ``schema_version``, ``task``,
+        ``kind``, ``method``, ``model``, ``data``, ``n``, ``metrics``, ``baseline``,
+        ``contamination``, ``lineage``, ``items`` (per-item predictions) and more.
+
+    Raises:
+        ContaminationError: ``strict`` and the test set overlaps the training data.
+        ValueError: bad input (labels outside the task's set, no head with ``require_head``, ...).
     """
+    started = time.perf_counter()
     spec = _model_config(model)
     checkpoint = read_checkpoint(spec.name) if is_checkpoint(spec.name) else None
-    task_obj = get_task(task)
+    task_name = task or (checkpoint.task if checkpoint else None)
+    if not task_name:
+        raise ValueError(f"no task given for {spec.name} and it is not a checkpoint that records one; pass --task")
+    gen_task = get_generation_task(task_name)
+    task_obj = get_task(task_name) if task_name in TASKS else None
+    if checkpoint is not None and checkpoint.labels and task_obj is not None:
+        gen_task = None  # a trained head answers an open-label task (cve-to-cwe) as a classifier
+    if gen_task is None and task_obj is None:
+        raise ValueError(f"unknown task {task_name!r}; detection/LM tasks: {', '.join(TASKS.names())}; "
+                         f"generation tasks: {', '.join(generation_task_names())}")
+    if data is None:
+        if checkpoint is None:
+            raise ValueError(f"no --data given and {spec.name} is not an llmsec checkpoint with an eval set; "
+                             "pass --data")
+        data, recorded_fmt = eval_source(checkpoint)
+        data_format = data_format or recorded_fmt
+        logger.info("evaluating on the eval set recorded in %s: %s", checkpoint.path, data)
+    source = str(data)
+    if data_format is None:
+        data_format = _default_format(source, gen_task, task_obj)
     records, _ = load_records(data, data_format, max_samples=max_samples)
-    result: dict[str, Any] = {"task": task, "model": spec.name, "n": len(records)}
+
+    result: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "task": task_name,
+        "model": {"name": spec.name, "kind": checkpoint.kind if checkpoint else "base",
+                  "base": checkpoint.base if checkpoint else spec.name,
+                  "quantize": f"{parse_quantize(quantize).bits}bit" if quantize else None},
+        "data": {"source": source, "format": data_format, "fingerprint": _fingerprint(data)},
+        "lineage": lineage_summary(checkpoint),
+        "baseline": None,
+        "warnings": [],
+    }
+    shots, records, few_shot_source = _few_shots(gen_task, records, few_shot, few_shot_data, source, data_format)
+    if contamination:
+        code = task_name == "vuln-detect"
+        result["contamination"] = contamination_check(checkpoint, records, test_source=source, strict=strict, code=code)
+        if result["contamination"].get("warning"):
+            result["warnings"].append(f"contamination: {result['contamination']['warning']}")
+    else:
+        result["contamination"] = {"checked": False, "summary": "not checked (disabled)"}
+    result["n"] = len(records)
+    quant = parse_quantize(quantize) if quantize else None
 
     from ..models import load_model, load_tokenizer
 
     tokenizer = load_tokenizer(spec)
-    if task_obj.labels or any(isinstance(r, Example) for r in records[:1]):
-        labels = list(task_obj.labels) or sorted({r.label for r in records})
-        examples = [r for r in records if isinstance(r, Example)]
-        y_true = np.array([labels.index(r.label) for r in examples])
-        texts = [r.text for r in examples]
-        if checkpoint is not None and checkpoint.labels:
-            if checkpoint.labels != labels:
-                raise ValueError(f"checkpoint labels {checkpoint.labels} differ from task {task!r}'s {labels}")
-            net = load_model(spec, head="classifier", labels=labels)
-            probs = classifier_probs(net, tokenizer, texts, max_length=max_length, batch_size=batch_size)
-            result["method"] = "classifier"
-        else:
-            net = load_model(spec)
-            probs = zero_shot_probs(net, tokenizer, texts, labels, instruction=task_obj.instruction,
-                                    max_length=max_length)
-            result["method"] = "zero-shot"
-        result["metrics"] = detection_summary(y_true, probs)
-        result["labels"] = labels
-    elif task_obj.name == "instructions" or task_obj.record_type.__name__ == "Conversation":
-        net = load_model(spec)
+    if gen_task is not None:
+        net = load_model(spec, quantization=quant)
+        prompts = [build_prompt(gen_task, r, tokenizer, shots) for r in records]
+        outputs = generate_texts(net, tokenizer, prompts, max_new_tokens=max_new_tokens or gen_task.max_new_tokens,
+                                 batch_size=batch_size, max_length=4 * max_length)
+        metrics, items = score_generation(gen_task, records, outputs, source=source)
+        result.update(kind="generation", method="generation", metrics=metrics, items=items,
+                      main_metric=gen_task.metric, higher_is_better=gen_task.higher_is_better,
+                      few_shot={"k": len(shots), "source": few_shot_source} if shots else None,
+                      unparsed=[r["index"] for r in items if not r["parsed"]])
+    elif task_obj is not None and (task_obj.labels or isinstance(records[0], Example)):
+        _detect(result, spec, checkpoint, task_obj, records, source, tokenizer, quant, max_length, batch_size,
+                require_head, load_model)
+        if baseline:
+            result["baseline"] = _baseline(result, checkpoint, records, baseline_train, source, data_format)
+    elif task_obj is not None and (task_obj.name == "instructions" or task_obj.record_type.__name__ == "Conversation"):
+        net = load_model(spec, quantization=quant)
         rows = prompt_completion_rows(conversation_records(records))
-        result["metrics"] = answer_perplexity(net, tokenizer, rows, max_length=2 * max_length,
-                                              batch_size=batch_size)
-        result["method"] = "answer-perplexity"
+        result.update(kind="answer-perplexity", method="answer-perplexity", main_metric="answer_perplexity",
+                      higher_is_better=False,
+                      metrics=answer_perplexity(net, tokenizer, rows, max_length=2 * max_length, batch_size=batch_size))
     else:
-        net = load_model(spec)
-        result["metrics"] = perplexity(net, tokenizer, corpus_texts(records), max_length=max_length,
-                                       batch_size=batch_size)
-        result["method"] = "perplexity"
+        net = load_model(spec, quantization=quant)
+        result.update(kind="perplexity", method="perplexity", main_metric="perplexity", higher_is_better=False,
+                      metrics=perplexity(net, tokenizer, corpus_texts(records), max_length=max_length,
+                                         batch_size=batch_size))
+    result["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | None, task_obj: Any,
+            records: Sequence[Record], source: str, tokenizer: Any, quant: QuantizationConfig | None,
+            max_length: int, batch_size: int, require_head: bool, load_model: Any) -> None:
+    examples = [r for r in records if isinstance(r, Example)]
+    if len(examples) != len(records):
+        raise ValueError(f"{source}: {len(records) - len(examples)} of {len(records)} records are not labelled "
+                         f"examples, but task {task_obj.name!r} is a detection task; pick the matching --format")
+    labels = list(task_obj.labels) or sorted({r.label for r in examples})
+    _check_labels(examples, labels, source, task_obj.name)
+    y_true = np.array([labels.index(r.label) for r in examples])
+    texts = [r.text for r in examples]
+    if checkpoint is not None and checkpoint.labels:
+        if checkpoint.labels != labels:
+            raise ValueError(f"{checkpoint.path}: checkpoint labels {checkpoint.labels} differ from task "
+                             f"{task_obj.name!r}'s {labels}; evaluate it on the task it was trained for")
+        net = load_model(spec, head="classifier", labels=labels, quantization=quant)
+        probs = classifier_probs(net, tokenizer, texts, max_length=max_length, batch_size=batch_size)
+        method = "classifier"
+    else:
+        if require_head:
+            what = (f"a {checkpoint.kind} checkpoint whose llmsec.json has no labels" if checkpoint
+                    else "not a checkpoint")
+            raise ValueError(f"{spec.name}: no task head for detection task {task_obj.name!r} ({what}); train a "
+                             "transfer stage for it, or drop --require-head to score it zero-shot")
+        if not getattr(tokenizer, "chat_template", None):
+            raise ValueError(f"{spec.name}: no task head for detection task {task_obj.name!r} and no chat template "
+                             "to ask it zero-shot; evaluate a checkpoint trained by a transfer stage, or a chat "
+                             "model")
+        net = load_model(spec, quantization=quant)
+        probs = zero_shot_probs(net, tokenizer, texts, labels, instruction=task_obj.instruction, max_length=max_length)
+        method = "zero-shot"
+    result.update(kind="detection", method=method, labels=labels, metrics=detection_summary(y_true, probs),
+                  main_metric="f1", higher_is_better=True, items=_detection_items(y_true, probs))
+
+
+def _check_labels(examples: Sequence[Example], labels: Sequence[str], source: str, task: str) -> None:
+    bad: dict[str, int] = {}
+    for i, r in enumerate(examples):
+        if r.label not in labels:
+            bad.setdefault(r.label, i)
+    if bad:
+        shown = ", ".join(f"{lab!r} (first at record {i})" for lab, i in list(bad.items())[:5])
+        raise ValueError(f"{source}: labels outside task {task!r}'s set {list(labels)}: {shown}; "
+                         "fix the labels or evaluate with the matching --task")
+
+
+def _detection_items(y_true: np.ndarray, probs: np.ndarray) -> list[dict[str, Any]]:
+    preds = probs.argmax(-1)
+    return [{"index": i, "label": int(t), "pred": int(p), "probs": [round(float(x), 6) for x in row]}
+            for i, (t, p, row) in enumerate(zip(y_true, preds, probs, strict=True))]
+
+
+def _baseline(result: dict[str, Any], checkpoint: Checkpoint | None, records: Sequence[Record],
+              baseline_train: str | Path | None, source: str, data_format: str | None) -> dict[str, Any] | None:
+    """The TF-IDF + logistic-regression baseline scored on the same items."""
+    from ._baseline import tfidf_baseline
+
+    labels = result["labels"]
+    if baseline_train is not None:
+        train, _ = load_records(baseline_train, None)
+        train_source = str(baseline_train)
+    else:
+        train, problems = load_training([s for s in _training_sources(checkpoint) if s.kind == "transfer"])
+        train_source = ", ".join(s.source for s in _training_sources(checkpoint) if s.kind == "transfer")
+        train = [r for r in train if isinstance(r, Example) and r.label in labels]
+        if not train and source.startswith(BUILTIN_PREFIX) and source.endswith("/test"):
+            train_source = source.removesuffix("/test")
+            train, _ = load_records(train_source, data_format)
+        if not train:
+            why = "; ".join(problems) or "the model's lineage records no labelled training data"
+            logger.warning("no TF-IDF baseline: %s (pass --baseline-train)", why)
+            result["warnings"].append(f"no baseline: {why}; pass --baseline-train")
+            return None
+    fitted = tfidf_baseline(train, labels, source=train_source)
+    examples = [r for r in records if isinstance(r, Example)]
+    probs = fitted.predict_proba([r.text for r in examples])
+    y_true = np.array([labels.index(r.label) for r in examples])
+    return {"method": "tfidf-logreg", "train_source": train_source, "n_train": fitted.n_train,
+            "metrics": detection_summary(y_true, probs), "items": _detection_items(y_true, probs)}
+
+
+def _few_shots(task: GenerationTask | None, records: list[Record], k: int, few_shot_data: str | Path | None,
+               source: str, data_format: str | None) -> tuple[list[Record], list[Record], str | None]:
+    """``(shots, records to score, where the shots came from)``."""
+    if k <= 0:
+        return [], records, None
+    if task is None:
+        logger.warning("--few-shot applies to generation tasks only; ignored")
+        return [], records, None
+    if few_shot_data is not None:
+        pool, _ = load_records(few_shot_data, data_format if str(few_shot_data).endswith(".tsv") else None)
+        where = str(few_shot_data)
+    elif source.startswith(BUILTIN_PREFIX) and source.endswith("/test"):
+        where = source.removesuffix("/test")
+        pool, _ = load_records(where, data_format)
+    else:
+        if k >= len(records):
+            raise ValueError(f"{source}: {k} few-shot examples leave nothing to score in {len(records)} records")
+        logger.info("few-shot: the first %d records of %s are examples and are not scored", k, source)
+        return records[:k], records[k:], f"first {k} records of {source} (not scored)"
+    pool = [r for r in pool if isinstance(r, task.record_type)]
+    if len(pool) < k:
+        raise ValueError(f"{where}: only {len(pool)} usable few-shot examples, {k} asked for")
+    return pool[:k], records, where
 
 
 def detection_summary(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:
@@ -92,6 +300,41 @@ def detection_summary(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]
     y_pred = probs.argmax(-1)
     scores = probs[:, 1] if n_labels == 2 else probs
     return detection_metrics(y_true, y_pred, y_score=scores, labels=list(range(n_labels)))
+
+
+def parse_quantize(value: str | int | QuantizationConfig) -> QuantizationConfig:
+    """``"4bit"``, ``"8bit"``, 4 or 8 as a QuantizationConfig (4-bit computes in float32 on the CPU)."""
+    if isinstance(value, QuantizationConfig):
+        return value
+    text = str(value).lower().removesuffix("bit").removesuffix("-")
+    if text not in ("4", "8"):
+        raise ValueError(f"quantize must be '4bit' or '8bit', got {value!r}")
+    import importlib.util
+
+    compute = "bfloat16"
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+
+        compute = "bfloat16" if torch.cuda.is_available() else "float32"
+    return QuantizationConfig(bits=int(text), compute_dtype=compute)  # type: ignore[arg-type]
+
+
+def _default_format(source: str, gen_task: GenerationTask | None, task_obj: Any) -> str | None:
+    """The format to read ``source`` with when none is given: guessed from the suffix, else the task's."""
+    if gen_task and gen_task.default_format and source.endswith(".tsv"):
+        return gen_task.default_format
+    try:
+        guess_format(resolve_source(source))
+    except ValueError:
+        return task_obj.default_format if task_obj is not None else None
+    return None
+
+
+def _fingerprint(data: str | Path) -> str | None:
+    try:
+        return fingerprint(data)
+    except OSError:
+        return None
 
 
 def _model_config(model: str | Path | Checkpoint | ModelConfig) -> ModelConfig:
