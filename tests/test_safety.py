@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import gzip
 import io
+import json
 import re
 import tarfile
 import zipfile
@@ -198,3 +199,19 @@ def test_zip_bomb_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsafeArchiveError, match="size limit"):
         safe_extract(gz, tmp_path / "g", ArchiveLimits(max_total_bytes=1 << 20))
     assert not (tmp_path / "g" / "big").exists()
+
+
+def test_model_needing_remote_code_gets_a_clear_message(tmp_path: Path) -> None:
+    from llmsec.models import load_model
+
+    (tmp_path / "config.json").write_text(json.dumps({
+        "model_type": "evil-net", "architectures": ["EvilModel"],
+        "auto_map": {"AutoConfig": "configuration_evil.EvilConfig",
+                     "AutoModelForCausalLM": "modeling_evil.EvilModel"},
+    }))
+    marker = tmp_path / "ran"
+    (tmp_path / "configuration_evil.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    with pytest.raises(ValueError, match="ships its own Python code") as err:
+        load_model(str(tmp_path))
+    assert "--trust-remote-code" in str(err.value) and "trust_remote_code: true" in str(err.value)
+    assert not marker.exists(), "the model's code must not run"

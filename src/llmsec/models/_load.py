@@ -201,6 +201,14 @@ def _from_pretrained(auto_cls: Any, cfg: ModelConfig, path: str, **kwargs: Any) 
         kwargs["revision"] = cfg.revision
     try:
         return auto_cls.from_pretrained(path, trust_remote_code=cfg.trust_remote_code, **kwargs)
+    except ValueError as exc:
+        if cfg.trust_remote_code or "trust_remote_code" not in str(exc):
+            raise
+        raise ValueError(
+            f"model {cfg.name!r} ships its own Python code, which llmsec does not run by default. "
+            "Read that code first; if you trust it, set model.trust_remote_code: true in the recipe "
+            "or pass --trust-remote-code to `llmsec train`."
+        ) from exc
     except OSError as exc:
         if local:
             raise
