@@ -87,3 +87,15 @@ def test_evaluate_mcq_end_to_end(tiny_llama_dir: Path, tmp_path: Path) -> None:
     assert 0.0 <= res["metrics"]["accuracy"] <= 1.0 and len(res["items"]) == 3
     assert res["metrics"]["accuracy"] == sum(r["value"] for r in res["items"]) / 3
     assert res["contamination"]["checked"] is False
+
+
+def test_quantized_generation_on_cpu(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    from llmsec.eval import parse_quantize
+
+    assert parse_quantize("4bit").bits == 4 and parse_quantize(8).bits == 8
+    with pytest.raises(ValueError, match="quantize must be '4bit' or '8bit', got '3bit'"):
+        parse_quantize("3bit")
+    data = tmp_path / "mcq.jsonl"
+    data.write_text(json.dumps({"question": "SSH port?", "choices": ["21", "22"], "answer": "B"}) + "\n")
+    res = evaluate(tiny_llama_dir, task="mcq", data=data, max_new_tokens=2, quantize="4bit")
+    assert res["model"]["quantize"] == "4bit" and res["n"] == 1
