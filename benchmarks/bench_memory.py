@@ -26,7 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "memory.json"
 
-WORDS = ["CVE", "buffer", "overflow", "heap", "stack", "injection", "SQL", "XSS", "CSRF", "deserialization", "attacker", "remote", "code", "execution", "privilege", "escalation", "kernel", "driver", "parser", "firewall", "malware", "ransomware", "phishing", "credential", "LSASS", "token", "authentication", "bypass", "patch", "vulnerability", "exploit", "payload", "shell", "command", "ATT&CK", "technique", "lateral", "movement", "persistence", "exfiltration", "beacon", "C2", "TLS", "certificate"]
+WORDS = [
+    "CVE", "buffer", "overflow", "heap", "stack", "injection", "SQL", "XSS", "CSRF", "deserialization",
+    "attacker", "remote", "code", "execution", "privilege", "escalation", "kernel", "driver", "parser",
+    "firewall", "malware", "ransomware", "phishing", "credential", "LSASS", "token", "authentication",
+    "bypass", "patch", "vulnerability", "exploit", "payload", "shell", "command", "ATT&CK", "technique",
+    "lateral", "movement", "persistence", "exfiltration", "beacon", "C2", "TLS", "certificate",
+]
 
 
 def write_corpus(path: Path, size_mb: int, seed: int = 0) -> int:
