@@ -105,7 +105,9 @@ def add_tokens_to(tokenizer: Any, tokens: Iterable[str]) -> list[str]:
     kind = tokenizer_kind(tokenizer)
     vocab = tokenizer.get_vocab()
     new: list[str] = []
+    given = 0
     for token in tokens:
+        given += 1
         text = backend.normalizer.normalize_str(token) if backend.normalizer is not None else token
         if not text or text.isspace():
             raise VocabularyError(f"cannot add the empty or all-space token {token!r}")
@@ -120,8 +122,8 @@ def add_tokens_to(tokenizer: Any, tokens: Iterable[str]) -> list[str]:
     if new:
         tokenizer.add_tokens([AddedToken(t, single_word=False, lstrip=False, rstrip=False,
                                          normalized=True, special=False) for t in new])
-    logger.info("added %d tokens (%d already present); vocabulary size now %d",
-                len(new), len(vocab) + len(new) - len(tokenizer), len(tokenizer))
+    logger.info("added %d of %d tokens (the others were already there); vocabulary size now %d",
+                len(new), given, len(tokenizer))
     return new
 
 
