@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-size", type=float, default=0.2)
     parser.add_argument("--methods", default="ig,gxi,rollout")
     parser.add_argument("--ig-steps", type=int, default=16)
-    parser.add_argument("--limit", type=int, default=None, help="evaluate at most this many vulnerable functions")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="evaluate a seeded random sample of this many held-out vulnerable functions")
     parser.add_argument("--retrain", action="store_true")
     parser.add_argument("--train-only", action="store_true")
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results" / "juliet_localization.json")
@@ -124,8 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     from llmsec.explain import localization_table, localize
 
     vulnerable = [r for r in test if r.label == "vulnerable" and r.meta.get("flaw_lines")]
-    if args.limit:
-        vulnerable = vulnerable[: args.limit]
+    if args.limit and args.limit < len(vulnerable):  # a seeded random sample, across CWEs
+        import random
+
+        vulnerable = random.Random(args.seed).sample(vulnerable, args.limit)
     start = time.perf_counter()
     result = localize(ckpt_dir, vulnerable, methods=args.methods.split(","), n_steps=args.ig_steps,
                       seed=args.seed)

@@ -89,6 +89,7 @@ def attribute(
     n_steps: int = 32,
     internal_batch_size: int | None = None,
     pooled_index: int = 0,
+    probabilities: torch.Tensor | None = None,
 ) -> TokenScores:
     """Score each token of one sequence (``input_ids`` of shape ``(1, seq)``) for class ``target``.
 
@@ -103,13 +104,17 @@ def attribute(
         internal_batch_size: IG interpolation steps per forward/backward pass
             (default: all of them in one batch).
         pooled_index: the position the classification head reads (rollout).
+        probabilities: the model's class probabilities on ``input_ids`` when already
+            computed (saves a forward pass).
     """
     import torch
 
     check_method(method)
     mask = torch.ones_like(input_ids)
-    with torch.no_grad():
-        probs = torch.softmax(model(input_ids=input_ids, attention_mask=mask).logits.float(), -1)[0]
+    probs = probabilities
+    if probs is None:
+        with torch.no_grad():
+            probs = torch.softmax(model(input_ids=input_ids, attention_mask=mask).logits.float(), -1)[0]
     if method == "rollout":
         return TokenScores(attention_rollout(model, input_ids, mask, pooled_index), probs)
 

@@ -217,15 +217,15 @@ class Explainer:
         deltas: list[float] = []
         target_id = self._target_id(target)
         batches = [_window_ids(enc, w.start, w.end) for w in windows]
+        with torch.no_grad():
+            window_probs = [torch.softmax(self.model(input_ids=ids, attention_mask=torch.ones_like(ids))
+                                          .logits.float(), -1)[0] for ids, _ in batches]
         if target_id is None:  # the predicted label of the whole text (mean over windows)
-            with torch.no_grad():
-                mean = sum(torch.softmax(self.model(input_ids=ids, attention_mask=torch.ones_like(ids))
-                                         .logits.float(), -1)[0] for ids, _ in batches)
-            target_id = int(mean.argmax())
-        for w, (ids, special) in zip(windows, batches, strict=True):
+            target_id = int(sum(window_probs).argmax())
+        for w, (ids, special), wp in zip(windows, batches, window_probs, strict=True):
             out = attribute(self.model, ids, special, target_id, method=method, pad_id=self.pad_id,
                             n_steps=n_steps, internal_batch_size=internal_batch_size,
-                            pooled_index=self._pooled(ids))
+                            pooled_index=self._pooled(ids), probabilities=wp)
             content = out.scores[len(enc.prefix): len(enc.prefix) + (w.end - w.start)]
             scores[w.start:w.end] += content
             counts[w.start:w.end] += 1
