@@ -238,7 +238,8 @@ def test_sigkill_at_random_steps_then_resume_matches_uninterrupted(
     ref, corpus = reference
     out = tmp_path / "killed"
     recipe_file = tmp_path / "recipe.yaml"
-    recipe_file.write_text(yaml.safe_dump(raw_recipe(tiny_llama_dir, corpus, out)))
+    # save_total_limit: old checkpoints are deleted while training, so kills also hit deletions
+    recipe_file.write_text(yaml.safe_dump(raw_recipe(tiny_llama_dir, corpus, out, save_total_limit=2)))
     cmd = [sys.executable, "-m", "llmsec", "train", str(recipe_file)]
     rng = random.Random(int(os.environ.get("LLMSEC_KILL_SEED", "5")))
     targets = [rng.randint(2, 5), rng.randint(9, 12), rng.randint(16, 19)]
@@ -262,3 +263,30 @@ def test_sigkill_at_random_steps_then_resume_matches_uninterrupted(
 
     assert losses(out) == pytest.approx(losses(ref), abs=1e-6)  # the history survives the kills too
     assert len(losses(out)) == STEPS
+
+
+def test_a_crash_while_deleting_an_old_checkpoint_leaves_no_damaged_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmsec.train import _resume
+
+    scr = tmp_path / "_trainer"
+    for step in (1, 2, 3):
+        staged = scr / f"checkpoint-{step}"
+        staged.mkdir(parents=True)
+        (staged / "adapter_model.safetensors").write_bytes(bytes(range(step, step + 50)))
+        _resume.commit(staged, scr / "checkpoints", {"step": step}, keep=None)
+
+    def crash(path: object, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt("killed half-way through a deletion")
+
+    monkeypatch.setattr(_resume.shutil, "rmtree", crash)
+    with pytest.raises(KeyboardInterrupt):
+        _resume.rotate(scr, keep=2)
+    monkeypatch.undo()
+    left = sorted(p.name for p in (scr / "checkpoints").iterdir())
+    assert left == ["checkpoint-2", "checkpoint-3"]
+    assert all(verify_checkpoint(scr / "checkpoints" / name) is None for name in left)
+    assert [p.name for p in scr.glob(".trash-*")], "the half-deleted one sits outside checkpoints/"
+    _resume.clean_staging(scr)
+    assert not list(scr.glob(".trash-*"))

@@ -133,12 +133,14 @@ def latest_good(scratch: Path) -> Path | None:
 
 
 def clean_staging(scratch: Path) -> None:
-    """Remove partial ``checkpoint-N`` folders a crash left in the staging area (rank 0)."""
+    """Remove partial ``checkpoint-N`` folders and half-deleted old ones a crash left behind (rank 0)."""
     if not is_main_process() or not scratch.is_dir():
         return
     for path in scratch.iterdir():
         if _STEP.match(path.name) and path.is_dir():
             logger.info("removing partial checkpoint %s left by an interrupted run", path)
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(".trash-checkpoint-") and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -150,7 +152,7 @@ def discard_committed(scratch: Path) -> None:
     logger.warning("starting stage afresh: removing %d checkpoint(s) of an earlier run in %s "
                    "(pass --resume to continue from them instead)", len(old), scratch / COMMITTED)
     for path in old:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_checkpoint(path)
     ledger = scratch / LEDGER
     if ledger.exists():
         ledger.unlink()
@@ -202,7 +204,7 @@ def commit(staged: Path, dest_dir: Path, info: dict[str, Any], keep: int | None)
         write_json_atomic(staged / MARKER, {**info, "files": files})
         fsync_path(staged)
         if target.exists():  # a re-run of the same step after a resume: replace it
-            shutil.rmtree(target)
+            remove_checkpoint(target)
         os.rename(staged, target)
         fsync_path(dest_dir)
     except OSError as exc:
@@ -217,7 +219,21 @@ def rotate(scratch: Path, keep: int | None) -> None:
     if not keep:
         return
     for path in committed(scratch)[:-keep]:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_checkpoint(path)
+
+
+def remove_checkpoint(path: Path) -> None:
+    """Delete a committed checkpoint so that a crash half-way cannot leave a damaged one behind.
+
+    It is first renamed out of ``checkpoints/`` (atomic), then deleted; leftovers of
+    an interrupted deletion are swept by :func:`clean_staging`.
+    """
+    trash = path.parent.parent / f".trash-{path.name}-{os.getpid()}"
+    try:
+        os.rename(path, trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def checkpoint_write_error(exc: OSError, staged: Path, dest_dir: Path) -> CheckpointError:
