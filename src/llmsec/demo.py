@@ -81,19 +81,22 @@ def run_demo(
     result = DemoResult()
 
     note(f"evaluating the base model ({recipe.model.name})")
-    result.rows.append(_measure("base", recipe.model.name, lm=True))
+    base_row, baseline_row = _measure("base", recipe.model.name, lm=True, with_baseline=True)
+    result.rows += [baseline_row, base_row]
     note("training: domain pre-training → instruction tuning → transfer learning")
     result.checkpoints = Pipeline(recipe, callbacks=callbacks).run()
     for stage, ckpt in zip(recipe.stages, result.checkpoints, strict=True):
         note(f"evaluating +{stage.label} ({ckpt.path})")
-        result.rows.append(_measure(f"+{stage.label}", str(ckpt.path), lm=ckpt.kind != "transfer"))
+        row, _ = _measure(f"+{stage.label}", str(ckpt.path), lm=ckpt.kind != "transfer")
+        result.rows.append(row)
 
     result.seconds = time.perf_counter() - start
     result.report_dir = write_report(result, Path(recipe.output_dir) / "report")
     return result
 
 
-def _measure(label: str, model: str, *, lm: bool) -> dict[str, Any]:
+def _measure(label: str, model: str, *, lm: bool, with_baseline: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One table row for ``model``; with ``with_baseline`` also the TF-IDF baseline's row."""
     row: dict[str, Any] = {"model": label, "path": model}
     if lm:
         task, data = DEMO_EVALS["corpus"]
@@ -101,10 +104,14 @@ def _measure(label: str, model: str, *, lm: bool) -> dict[str, Any]:
         task, data = DEMO_EVALS["instructions"]
         row["answer_ppl"] = evaluate(model, task=task, data=data)["metrics"]["answer_perplexity"]
     task, data = DEMO_EVALS["vuln-detect"]
-    res = evaluate(model, task=task, data=data, max_length=192)
+    res = evaluate(model, task=task, data=data, max_length=192, baseline=with_baseline,
+                   baseline_train="builtin:vuln-code" if with_baseline else None)
     row.update({f"vuln_{k}": v for k, v in res["metrics"].items()})
     row["vuln_method"] = res["method"]
-    return row
+    baseline_row: dict[str, Any] = {"model": "TF-IDF + LR baseline", "vuln_method": "baseline"}
+    if with_baseline and res.get("baseline"):
+        baseline_row.update({f"vuln_{k}": v for k, v in res["baseline"]["metrics"].items()})
+    return row, baseline_row
 
 
 def write_report(result: DemoResult, report_dir: Path) -> Path:
