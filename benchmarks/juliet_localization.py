@@ -8,7 +8,10 @@ the model cannot read ``/* FLAW */``), then ranks the lines of every held-out
 rollout, next to a random ranking and a lexical (dangerous-call keyword)
 baseline. Prints a markdown table and writes JSON.
 
-    .venv/bin/python benchmarks/juliet_localization.py --out runs/juliet-loc
+    .venv/bin/python benchmarks/juliet_localization.py --out runs/juliet-loc --max-steps 40 --limit 15 --ig-steps 8
+
+(the command behind the table in docs/explainability.md; drop ``--max-steps`` and
+``--limit`` and raise ``--epochs`` / ``--ig-steps`` on a machine with time to spare).
 
 The checkpoint is reused when ``OUT/checkpoint`` already holds one
 (``--retrain`` trains again); ``--train-only`` stops after training.
