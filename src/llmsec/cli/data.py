@@ -80,6 +80,9 @@ def prepare_command(
         list[str] | None,
         typer.Option("--option", help="A loader option, key=value (all sources) or N:key=value (source N)."),
     ] = None,
+    audit: Annotated[
+        bool, typer.Option("--audit/--no-audit", help="Audit the data (twins, duplicates, shortcuts, leakage).")
+    ] = True,
 ) -> None:
     """Load SOURCES, scrub, de-duplicate and split them for TASK; write a dataset and a report to OUT."""
     from rich.console import Console
@@ -105,7 +108,7 @@ def prepare_command(
         report = prepare(
             specs, task=task, out=out, split=None if split == "none" else split,  # type: ignore[arg-type]
             test_size=test_size, dedup=dedup, near_dedup=near_dedup, scrub=scrub, scrub_ips=scrub_ips,
-            seed=seed, max_samples=max_samples, view=view,  # type: ignore[arg-type]
+            seed=seed, max_samples=max_samples, view=view, audit=audit,  # type: ignore[arg-type]
         )
 
     console = Console()
@@ -153,7 +156,121 @@ def prepare_command(
         )
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
-    console.print(f"wrote {escape(str(out))}: dataset (load_from_disk), train/test.jsonl, report.json, report.md")
+    if report.audit is not None:
+        print_audit_findings(console, report.audit["findings"], f"audit: {report.audit['verdict']}")
+    console.print(f"wrote {escape(str(out))}: dataset (load_from_disk), train/test.jsonl, report.json, report.md"
+                  + (", audit.json, audit.md" if report.audit is not None else ""))
+
+
+_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "n/a": "dim"}
+
+
+def print_audit_findings(console: Any, findings: list[dict[str, Any]], title: str) -> None:
+    """The audit's findings as a table: check, verdict, what was found, the remedy."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("finding", overflow="fold")
+    table.add_column("remedy", overflow="fold")
+    for f in findings:
+        style = _STYLE.get(f["verdict"], "")
+        table.add_row(f["check"], f"[{style}]{f['verdict']}[/]", escape(f["message"]), escape(f["remedy"]))
+    console.print(table)
+
+
+def _guess_task(paths: list[str], formats: list[str]) -> str:
+    """The task of a prepared dataset (its report.json) or the task whose usual format is the given one."""
+    from llmsec.data import TASKS, get_task
+
+    for path in paths:
+        report = Path(path) / "report.json"
+        if report.is_file():
+            return str(json.loads(report.read_text(encoding="utf-8"))["task"])
+    for fmt in formats:
+        for name in TASKS:
+            if get_task(name).default_format == fmt:
+                return name
+    raise ValueError("no --task given and none can be guessed: pass --task (`llmsec data tasks` lists them)")
+
+
+@data_app.command("audit")
+def audit_command(
+    datasets: Annotated[list[str], typer.Argument(
+        help="Source files or folders (several are one dataset, e.g. a phishing and a benign list), "
+             "or a folder `llmsec data prepare` wrote (its train/test split is audited).", show_default=False)],
+    task: Annotated[str | None, typer.Option("--task", "-t", help="The task (default: guessed from the format).",
+                                             show_default=False)] = None,
+    format_: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help="The sources' format: once for all, or once per source in order."),
+    ] = None,
+    split: Annotated[str, typer.Option(help="The split the data will be used with: group | random | none.")] = "group",
+    strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 on any warn or fail finding.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write audit.json, audit.md and audit.png here.",
+                                             show_default=False)] = None,
+    max_samples: Annotated[
+        int | None, typer.Option(help="Read at most this many records from each source.", show_default=False)
+    ] = None,
+    probe_cap: Annotated[int, typer.Option(help="Fit the probes on at most this many records (a sample).")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the sample, the folds and the simulated split.")] = 0,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", help="A loader option, key=value (all sources) or N:key=value (source N)."),
+    ] = None,
+) -> None:
+    """Audit DATASETS for TASK: conflicting twins, duplicates, shortcut probes, corpus markers, group leakage."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from llmsec.data import audit, audit_split, load_records
+
+    with user_errors():
+        formats = list(format_ or [])
+        if len(formats) not in (0, 1, len(datasets)):
+            raise ValueError(f"{len(formats)} --format values for {len(datasets)} sources: give one, or one per source")
+        if split not in ("group", "random", "none"):
+            raise ValueError(f"--split {split!r} is not one of group, random, none")
+        task_name = task or _guess_task(datasets, formats)
+        prepared = len(datasets) == 1 and (Path(datasets[0]) / "train.jsonl").is_file()
+        if prepared and (Path(datasets[0]) / "test.jsonl").is_file():
+            train, _ = load_records(Path(datasets[0]) / "train.jsonl", "jsonl")
+            test, _ = load_records(Path(datasets[0]) / "test.jsonl", "jsonl")
+            report = audit_split(train, test, task=task_name, probe_cap=probe_cap, seed=seed)
+        else:
+            per_source = parse_options(option or [], len(datasets))
+            specs = [
+                (path, formats[i] if len(formats) == len(datasets) else (formats[0] if formats else None),
+                 per_source[i])
+                for i, path in enumerate(datasets)
+            ]
+            report = audit(specs, task=task_name, split=split, max_samples=max_samples,  # type: ignore[arg-type]
+                           probe_cap=probe_cap, seed=seed)
+        files = report.write(out) if out is not None else []
+
+    console = Console()
+    print_audit_findings(console, [vars(f) for f in report.findings],
+                         f"llmsec data audit: {report.task}, {report.n_records} records, split {report.split}: "
+                         f"{report.verdict}")
+    probes = Table(title=f"probes ({report.metric}; chance {report.chance if report.chance is not None else '-'})")
+    for col in ("probe", "score", "verdict", "features"):
+        probes.add_column(col, overflow="fold")
+    for p in report.probes:
+        probes.add_row(p.name, "-" if p.score is None else f"{p.score:.3f}",
+                       f"[{_STYLE.get(p.verdict, '')}]{p.verdict}[/]", escape("; ".join(p.features[:2]) or p.reason))
+    if report.probes:
+        console.print(probes)
+    for note in report.notes:
+        console.print(f"note: {escape(note)}")
+    if files:
+        console.print(f"wrote {', '.join(escape(str(f)) for f in files)}")
+    console.print(f"{report.seconds:.1f} s")
+    if strict and report.flagged("warn"):
+        console.print(f"[bold red]--strict:[/] {len(report.flagged('warn'))} finding(s) at warn or fail")
+        raise typer.Exit(1)
 
 
 @data_app.command("formats")

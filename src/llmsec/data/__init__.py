@@ -1,5 +1,7 @@
 """Source formats → canonical records → task views."""
 
+from ._audit import audit, audit_split
+from ._audit_report import AuditFindingsError, AuditReport, Finding, ProbeResult
 from ._contamination import ContaminationReport, check_contamination
 from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
 from ._load import BUILTIN_SETS, builtin_path, fingerprint, guess_format, load_records, resolve_source
@@ -22,6 +24,8 @@ __all__ = [
     "BUILTIN_SETS",
     "FORMATS",
     "TASKS",
+    "AuditFindingsError",
+    "AuditReport",
     "ContaminationReport",
     "Conversation",
     "DedupResult",
@@ -29,6 +33,7 @@ __all__ = [
     "Duplicate",
     "EmptyDatasetError",
     "Example",
+    "Finding",
     "Format",
     "FormatError",
     "LabelConflict",
@@ -36,6 +41,7 @@ __all__ = [
     "Message",
     "MultipleChoice",
     "PrepareReport",
+    "ProbeResult",
     "Record",
     "Rejection",
     "ScrubReport",
@@ -43,6 +49,8 @@ __all__ = [
     "SourceReport",
     "Task",
     "TaskRecordError",
+    "audit",
+    "audit_split",
     "builtin_path",
     "check_contamination",
     "classification_rows",

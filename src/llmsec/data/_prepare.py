@@ -53,7 +53,8 @@ logger = logging.getLogger(__name__)
 SplitName = Literal["group", "time", "random"]
 SourceLike = str | Path | tuple[Any, ...] | Mapping[str, Any]
 MAX_EXAMPLES = 10
-_OUTPUTS = ("dataset_dict.json", "train", "test", "train.jsonl", "test.jsonl", "report.json", "report.md")
+_OUTPUTS = ("dataset_dict.json", "train", "test", "train.jsonl", "test.jsonl", "report.json", "report.md",
+            "audit.json", "audit.md", "audit.png")
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ class PrepareReport:
         group_overlap: groups on both sides of the split (0 for a group split).
         contamination: the train/test contamination check (counts and examples).
         warnings: things a reader should know (e.g. a group split far from the asked test size).
+        audit: the dataset audit's verdicts (:meth:`AuditReport.compact`; the full report is
+            ``audit.json`` / ``audit.md``), None when the audit was turned off.
     """
 
     task: str
@@ -196,6 +199,7 @@ class PrepareReport:
     warnings: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    audit: dict[str, Any] | None = None
 
     @property
     def removed(self) -> int:
@@ -258,6 +262,10 @@ class PrepareReport:
                 f"(exact {c['exact']}, near {c['near']}, shared groups {c['shared_groups']})"
             )
         lines += [f"warning: {w}" for w in self.warnings]
+        if self.audit is not None:
+            lines.append(f"audit: {self.audit['verdict']}")
+            lines += [f"  {f['check']}: {f['verdict']}: {f['message']}" for f in self.audit["findings"]
+                      if f["verdict"] != "n/a"]
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -329,6 +337,11 @@ class PrepareReport:
                           f"`{_cell(ex['test_text'])}`")
         if self.warnings:
             md += ["", "## Warnings", ""] + [f"- {w}" for w in self.warnings]
+        if self.audit is not None:
+            md += ["", f"## Audit: {self.audit['verdict']}", "", "| check | verdict | finding | remedy |",
+                   "| --- | --- | --- | --- |"]
+            md += [f"| {f['check']} | {f['verdict']} | {_cell(f['message'])} | {_cell(f['remedy'])} |"
+                   for f in self.audit["findings"]]
         md += ["", "## Files", ""] + [f"- `{f}`" for f in self.files]
         return "\n".join(md) + "\n"
 
@@ -482,6 +495,7 @@ def prepare(
     view: View = "pair",
     options: Mapping[str, Any] | None = None,
     threshold: float = 0.8,
+    audit: bool = True,
 ) -> PrepareReport:
     """Turn source files into a clean train/test dataset for ``task`` and report every count.
 
@@ -505,6 +519,9 @@ def prepare(
         view: ``pair`` (text, label), ``conversation`` (messages) or ``corpus`` (text).
         options: loader options for every source (a tuple's own options win).
         threshold: the near-duplicate similarity threshold.
+        audit: audit the scrubbed records before de-duplication (:func:`llmsec.data.audit`:
+            twins, duplicates, shortcut probes, corpus markers, group leakage); its verdicts go
+            into the report and ``audit.json`` / ``audit.md`` / ``audit.png`` into ``out``.
 
     Returns:
         The :class:`PrepareReport` (also written as ``report.json`` and ``report.md``).
@@ -534,6 +551,7 @@ def prepare(
 
     # 1-2. load and adapt
     records: list[Record] = []
+    record_sources: list[str] = []
     task_reasons: Counter[str] = Counter()
     for src in sources:
         fmt = _pick_format(src, task_obj)
@@ -543,6 +561,7 @@ def prepare(
         for i, record in enumerate(loaded, start=1):
             try:
                 records.append(task_obj.adapt(record))
+                record_sources.append(Path(str(src.path)).name or str(src.path))
             except TaskRecordError as exc:
                 rejected_here += 1
                 task_reasons[str(exc)] += 1
@@ -575,6 +594,15 @@ def prepare(
         report.scrubbed = dict(sorted(scrub_report.counts.items()))
         report.scrubbed_records = scrub_report.changed
         report.scrubbed_meta = dict(sorted(meta_counts.items()))
+
+    # 3b. audit what the model would see, before de-duplication removes the evidence
+    audit_report = None
+    if audit:
+        from ._audit import audit as run_audit
+
+        audit_report = run_audit(records, task=task_obj, split=split or "none", source_ids=record_sources,
+                                 seed=seed, test_size=test_size, near=near_dedup, threshold=threshold)
+        report.audit = audit_report.compact()
 
     # 4. de-duplicate the whole set
     if dedup:
@@ -644,6 +672,8 @@ def prepare(
     for name, recs in splits.items():
         _write_jsonl(out / f"{name}.jsonl", recs)
         report.files.append(f"{name}.jsonl")
+    if audit_report is not None:
+        report.files += [p.name for p in audit_report.write(out)]
     report.files += ["report.json", "report.md"]
     report.seconds = round(time.perf_counter() - started, 3)
     (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n",
