@@ -25,6 +25,7 @@ _LAZY = {
     "load_records": "llmsec.data",
     "get_task": "llmsec.data",
     "prepare": "llmsec.data",
+    "audit": "llmsec.data",
     # models
     "list_models": "llmsec.models",
     "load_model": "llmsec.models",

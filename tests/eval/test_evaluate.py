@@ -57,3 +57,21 @@ def test_evaluate_picks_method_by_checkpoint(tiny_llama_dir: Path, tmp_path: Pat
     head = evaluate(ckpt, task="vuln-detect", data=code)
     assert head["method"] == "classifier" and head["labels"] == ["safe", "vulnerable"]
     assert 0.0 <= head["metrics"]["accuracy"] <= 1.0
+
+
+def test_evaluate_audits_the_split(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    rows = [("strcpy(buf, input);", "vulnerable"), ("snprintf(buf, n, \"%s\", input);", "safe"),
+            ("system(cmd);", "vulnerable"), ("execv(path, argv);", "safe")] * 3
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(f'{{"text": "{t} // {i}", "label": "{lab}"}}\n'.replace('"%s"', "'%s'")
+                             for i, (t, lab) in enumerate(rows)))
+    result = evaluate(tiny_llama_dir, task="vuln-detect", data=train, baseline_train=train, contamination=False)
+    assert result["audit"] is not None and result["audit"]["verdict"] in ("ok", "warn", "fail", "n/a")
+    checks = {f["check"]: f["verdict"] for f in result["audit"]["findings"]}
+    assert checks, "the audit reports its checks"
+    # the test set is the training set: the audit must see the cross-split duplicates
+    assert any(v == "fail" for k, v in checks.items() if "split" in k or "dup" in k), checks
+    assert any(w.startswith("audit ") for w in result["warnings"])
+    skipped = evaluate(tiny_llama_dir, task="vuln-detect", data=train, baseline_train=train, contamination=False,
+                       audit=False)
+    assert skipped["audit"] is None

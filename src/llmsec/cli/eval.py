@@ -29,7 +29,9 @@ def eval_(
     max_new_tokens: Annotated[int | None, typer.Option(help="Answer length (default: the task's).")] = None,
     batch_size: Annotated[int, typer.Option(help="Items per batch.")] = 8,
     max_length: Annotated[int, typer.Option(help="Token budget of each input.")] = 256,
-    strict: Annotated[bool, typer.Option(help="Refuse a test set that overlaps the training data.")] = False,
+    strict: Annotated[bool, typer.Option(help="Refuse a test set that overlaps the training data, "
+                                         "or whose data audit fails.")] = False,
+    audit: Annotated[bool, typer.Option(help="Audit the train/test split first (detection tasks).")] = True,
     baseline_train: Annotated[str | None, typer.Option(help="Training data of the TF-IDF baseline "
                                                        "(default: the checkpoint's).")] = None,
     require_head: Annotated[bool, typer.Option(help="Detection tasks need a trained head (no zero-shot).")] = False,
@@ -46,7 +48,7 @@ def eval_(
         result = evaluate(model, task=task, data=data, data_format=format_, max_samples=max_samples,
                           max_length=max_length, batch_size=batch_size, quantize=quantize, few_shot=few_shot,
                           few_shot_data=few_shot_data, max_new_tokens=max_new_tokens, strict=strict,
-                          baseline_train=baseline_train, require_head=require_head)
+                          baseline_train=baseline_train, require_head=require_head, audit=audit)
         files = write_report(result, out, predictions=predictions)
         if card:
             from ..train import is_checkpoint
@@ -79,3 +81,8 @@ def print_result(console: Any, result: dict[str, Any]) -> None:
         console.print(f"[bold red]CONTAMINATION:[/] {c['warning']}")
     elif c.get("summary"):
         console.print(c["summary"].splitlines()[0])
+    a = result.get("audit") or {}
+    for f in a.get("findings", []):
+        if f["verdict"] in ("warn", "fail"):
+            colour = "red" if f["verdict"] == "fail" else "yellow"
+            console.print(f"[bold {colour}]audit {f['check']} ({f['verdict']}):[/] {f['message']}", highlight=False)

@@ -66,6 +66,7 @@ def evaluate(
     baseline: bool = True,
     baseline_train: str | Path | None = None,
     require_head: bool = False,
+    audit: bool = True,
 ) -> dict[str, Any]:
     """Measure ``model`` on ``task`` using the records in ``data``.
 
@@ -97,6 +98,9 @@ def evaluate(
         baseline: fit and score the TF-IDF baseline (detection tasks).
         baseline_train: the baseline's training data; default: the lineage's training data.
         require_head: a detection task needs the checkpoint's classification head (no zero-shot).
+        audit: audit the training/test split of a detection task first (``llmsec.data.audit_split``:
+            shortcuts, conflicting twins, duplicates, group leakage); with ``strict``, a failing finding
+            is an error.
 
     Returns:
         The results dict (see ``docs/evaluation.md``): ``schema_version``, ``task``,
@@ -142,6 +146,7 @@ def evaluate(
         "data": {"source": source, "format": data_format, "fingerprint": _fingerprint(data)},
         "lineage": lineage_summary(checkpoint),
         "baseline": None,
+        "audit": None,
         "warnings": [],
     }
     shots, records, few_shot_source = _few_shots(gen_task, records, few_shot, few_shot_data, source, data_format)
@@ -171,8 +176,14 @@ def evaluate(
     elif task_obj is not None and (task_obj.labels or isinstance(records[0], Example)):
         _detect(result, spec, checkpoint, task_obj, records, source, tokenizer, quant, max_length, batch_size,
                 require_head, load_model)
-        if baseline:
-            result["baseline"] = _baseline(result, checkpoint, records, baseline_train, source, data_format)
+        found = _detection_train(result, checkpoint, baseline_train, source, data_format) \
+            if baseline or audit else None
+        if found is not None:
+            train, train_source = found
+            if baseline:
+                result["baseline"] = _baseline(result, train, train_source, records)
+            if audit:
+                result["audit"] = _audit(result, train, records, task_name, strict)
     elif task_obj is not None and (task_obj.name == "instructions" or task_obj.record_type.__name__ == "Conversation"):
         net = load_model(spec, quantization=quant)
         rows = prompt_completion_rows(conversation_records(records))
@@ -240,33 +251,55 @@ def _detection_items(y_true: np.ndarray, probs: np.ndarray) -> list[dict[str, An
             for i, (t, p, row) in enumerate(zip(y_true, preds, probs, strict=True))]
 
 
-def _baseline(result: dict[str, Any], checkpoint: Checkpoint | None, records: Sequence[Record],
-              baseline_train: str | Path | None, source: str, data_format: str | None) -> dict[str, Any] | None:
+def _detection_train(result: dict[str, Any], checkpoint: Checkpoint | None, baseline_train: str | Path | None,
+                     source: str, data_format: str | None) -> tuple[list[Record], str] | None:
+    """The labelled training data of a detection evaluation: ``baseline_train``, else the lineage's
+    transfer data, else the train split of a ``builtin:NAME/test`` set (None, with a warning, when there is none)."""
+    labels = result["labels"]
+    if baseline_train is not None:
+        train, _ = load_records(baseline_train, None)
+        return train, str(baseline_train)
+    sources = [s for s in _training_sources(checkpoint) if s.kind == "transfer"]
+    train, problems = load_training(sources)
+    train_source = ", ".join(s.source for s in sources)
+    train = [r for r in train if isinstance(r, Example) and r.label in labels]
+    if not train and source.startswith(BUILTIN_PREFIX) and source.endswith("/test"):
+        train_source = source.removesuffix("/test")
+        train, _ = load_records(train_source, data_format)
+    if not train:
+        why = "; ".join(problems) or "the model's lineage records no labelled training data"
+        logger.warning("no TF-IDF baseline or data audit: %s (pass --baseline-train)", why)
+        result["warnings"].append(f"no baseline or audit: {why}; pass --baseline-train")
+        return None
+    return train, train_source
+
+
+def _baseline(result: dict[str, Any], train: list[Record], train_source: str,
+              records: Sequence[Record]) -> dict[str, Any]:
     """The TF-IDF + logistic-regression baseline scored on the same items."""
     from ._baseline import tfidf_baseline
 
     labels = result["labels"]
-    if baseline_train is not None:
-        train, _ = load_records(baseline_train, None)
-        train_source = str(baseline_train)
-    else:
-        train, problems = load_training([s for s in _training_sources(checkpoint) if s.kind == "transfer"])
-        train_source = ", ".join(s.source for s in _training_sources(checkpoint) if s.kind == "transfer")
-        train = [r for r in train if isinstance(r, Example) and r.label in labels]
-        if not train and source.startswith(BUILTIN_PREFIX) and source.endswith("/test"):
-            train_source = source.removesuffix("/test")
-            train, _ = load_records(train_source, data_format)
-        if not train:
-            why = "; ".join(problems) or "the model's lineage records no labelled training data"
-            logger.warning("no TF-IDF baseline: %s (pass --baseline-train)", why)
-            result["warnings"].append(f"no baseline: {why}; pass --baseline-train")
-            return None
     fitted = tfidf_baseline(train, labels, source=train_source)
     examples = [r for r in records if isinstance(r, Example)]
     probs = fitted.predict_proba([r.text for r in examples])
     y_true = np.array([labels.index(r.label) for r in examples])
     return {"method": "tfidf-logreg", "train_source": train_source, "n_train": fitted.n_train,
             "metrics": detection_summary(y_true, probs), "items": _detection_items(y_true, probs)}
+
+
+def _audit(result: dict[str, Any], train: list[Record], records: Sequence[Record], task: str,
+           strict: bool) -> dict[str, Any]:
+    """The data audit of this train/test split (shortcuts, twins, duplicates, leakage)."""
+    from ..data import audit_split
+
+    report = audit_split(train, list(records), task=task)
+    for finding in report.findings:
+        if finding.verdict in ("warn", "fail"):
+            result["warnings"].append(f"audit {finding.check}: {finding.message}")
+    if strict:
+        report.raise_for_findings("fail")
+    return report.compact()
 
 
 def _few_shots(task: GenerationTask | None, records: list[Record], k: int, few_shot_data: str | Path | None,
