@@ -91,11 +91,20 @@ def test_transfer_classifier(backbone: str, request: pytest.FixtureRequest, data
     assert any(("score" in k or "classifier" in k) for k in saved), "the head must be saved with the adapter"
 
 
-def test_transfer_rejects_unknown_labels(tiny_bert_dir: Path, tmp_path: Path) -> None:
+def test_transfer_counts_unknown_labels_as_rejected(tiny_bert_dir: Path, data_dir: Path, tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text((data_dir / "code.jsonl").read_text() + '{"text": "x = 1", "label": "benign"}\n')
+    stage = TransferStage(data=DataConfig(train=str(mixed)), task="vuln-detect", max_length=32, trainer=STEPS)
+    ckpt = TransferTrainer(stage, output_dir=tmp_path / "x").run(tiny_bert_dir)
+    counts = ckpt.manifest["data"]["counts"][0]
+    assert (counts["read"], counts["loaded"], counts["rejected"]) == (9, 8, 1)
+
+
+def test_transfer_needs_two_classes(tiny_bert_dir: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x = 1", "label": "benign"}\n{"text": "y = 2", "label": "safe"}\n')
     stage = TransferStage(data=DataConfig(train=str(bad)), task="vuln-detect", trainer=STEPS)
-    with pytest.raises(ValueError, match="'benign' is not one of the task's labels"):
+    with pytest.raises(ValueError, match="at least two classes"):
         TransferTrainer(stage, output_dir=tmp_path / "x").run(tiny_bert_dir)
 
 

@@ -12,6 +12,8 @@ from transformers import TrainerCallback
 class RichProgress(TrainerCallback):
     """One bar per training run, with the latest loss in its description."""
 
+    replaces_printer = True  # the stages drop transformers' plain log printer when this is present
+
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self._progress: Progress | None = None

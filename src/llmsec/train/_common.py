@@ -10,7 +10,7 @@ from typing import Any
 
 from ..config import ModelConfig, package_versions
 from ..config._schema import _StageBase
-from ..data import LoadReport, Record, fingerprint, load_records
+from ..data import EmptyDatasetError, LoadReport, Record, Rejection, fingerprint, load_records
 from ._checkpoint import MANIFEST, Checkpoint, is_checkpoint, now, read_checkpoint, write_manifest
 from ._distributed import barrier, is_main_process, world_size
 from ._resume import (
@@ -71,13 +71,23 @@ def resolve_once(model_cfg: ModelConfig) -> None:
 
 
 def load_split(stage: _StageBase, which: str) -> tuple[list[Record], LoadReport] | None:
-    """Load the stage's ``train`` or ``eval`` data (None when no eval set is given)."""
+    """Load the stage's ``train`` or ``eval`` data (None when no eval set is given).
+
+    When the stage names a task, each record is turned into the task's own
+    (``Task.adapt``: e.g. an NVD record's CVSS vector becomes the label of
+    ``cvss-predict``); records the task refuses count as rejected.
+    """
     source = getattr(stage.data, which)
     if source is None:
         return None
     records, report = load_records(
         source, stage.data.format, max_samples=stage.data.max_samples, **stage.data.options
     )
+    task_name = getattr(stage, "task", None)
+    if task_name is not None:
+        from ..data import get_task
+
+        records = adapt_to_task(records, get_task(task_name), report)
     if report.rejected:
         logger.warning("%s", report.summary())
     return records, report
@@ -199,6 +209,7 @@ def run_training(trainer: Any, stage: _StageBase, scratch: Path, *, seed: int,
         FileNotFoundError: an explicit ``resume`` path that does not exist.
     """
     info = {"stage": stage.model_dump(mode="json"), "seed": seed}
+    _drop_printer_if_replaced(trainer)
     start = resolve_resume(scratch, resume, info)
     barrier()
     trainer.add_callback(atomic_checkpoints(scratch, info, trainer.args.save_total_limit))
@@ -213,6 +224,41 @@ def run_training(trainer: Any, stage: _StageBase, scratch: Path, *, seed: int,
             raise
         staged = scratch / f"checkpoint-{trainer.state.global_step}"
         raise checkpoint_write_error(exc, staged, scratch / COMMITTED) from exc
+
+
+def final_evaluation(trainer: Any, eval_dataset: Any) -> dict[str, float] | None:
+    """The evaluation at the last step: reuse the trainer's own when it just ran one, else run it."""
+    if eval_dataset is None:
+        return None
+    evals = [h for h in trainer.state.log_history if "eval_loss" in h]
+    if evals and evals[-1].get("step") == trainer.state.global_step:
+        return evals[-1]
+    return trainer.evaluate()
+
+
+def _drop_printer_if_replaced(trainer: Any) -> None:
+    """Remove transformers' log printer when a callback already shows progress (``replaces_printer``)."""
+    from transformers.trainer_callback import PrinterCallback
+
+    handlers = trainer.callback_handler.callbacks
+    if any(getattr(cb, "replaces_printer", False) for cb in handlers):
+        trainer.remove_callback(PrinterCallback)
+
+
+def adapt_to_task(records: list[Record], task: Any, report: LoadReport) -> list[Record]:
+    """Records turned into the task's own (``Task.adapt``); those it refuses are counted as rejected."""
+    from ..data import TaskRecordError
+
+    out = []
+    for i, record in enumerate(records):
+        try:
+            out.append(task.adapt(record))
+        except TaskRecordError as exc:
+            report.rejections.append(Rejection(report.source, i + 1, f"task {task.name!r}: {exc}"))
+            report.loaded -= 1
+    if not out:
+        raise EmptyDatasetError(f"{report.source}: no record fits task {task.name!r}.\n{report.summary()}")
+    return out
 
 
 def stage_output_dir(output_dir: str | Path) -> tuple[Path, Path]:

@@ -14,6 +14,7 @@ from ._common import (
     BaseSpec,
     as_model_config,
     data_manifest,
+    final_evaluation,
     final_metrics,
     resolve_once,
     run_training,
@@ -96,7 +97,7 @@ class DomainPretrainer:
         )
         output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
                               record_samples=self.record_samples)
-        eval_metrics = trainer.evaluate() if eval_ds is not None else None
+        eval_metrics = final_evaluation(trainer, eval_ds)
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
         return save_checkpoint(
             trainer.model,

@@ -15,6 +15,7 @@ from ._common import (
     BaseSpec,
     as_model_config,
     data_manifest,
+    final_evaluation,
     final_metrics,
     load_split,
     resolve_once,
@@ -109,7 +110,7 @@ class InstructionTuner:
         )
         output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
                               record_samples=self.record_samples)
-        eval_metrics = trainer.evaluate() if eval_ds is not None else None
+        eval_metrics = final_evaluation(trainer, eval_ds)
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
         return save_checkpoint(
             trainer.model,

@@ -17,6 +17,7 @@ from ._common import (
     BaseSpec,
     as_model_config,
     data_manifest,
+    final_evaluation,
     final_metrics,
     load_split,
     resolve_once,
@@ -108,8 +109,12 @@ class TransferTrainer:
         train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
         evaluation = load_split(cfg, "eval")
         labels = task_labels(cfg.task, train_records)
-        if len(labels) < 2:
-            raise ValueError(f"task {cfg.task!r} needs at least two labels in the data, got {labels}")
+        present = sorted({r.label for r in train_records if isinstance(r, Example)})
+        if len(present) < 2:
+            raise ValueError(
+                f"task {cfg.task!r} needs at least two classes in the training data "
+                f"({cfg.data.train}), got {present}; the task's labels are {labels}"
+            )
         tokenizer = load_tokenizer(model_cfg)
 
         def encode(records: Sequence[Any]) -> Dataset:
@@ -143,7 +148,7 @@ class TransferTrainer:
         trainer.model_accepts_loss_kwargs = False
         output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
                               record_samples=self.record_samples)
-        eval_metrics = trainer.evaluate() if eval_ds is not None else None
+        eval_metrics = final_evaluation(trainer, eval_ds)
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
         return save_checkpoint(
             trainer.model,
