@@ -135,3 +135,12 @@ def test_explicit_target_modules(tiny_llama_dir: Path) -> None:
     model = attach_adapter(load_model(str(tiny_llama_dir)), adapter, task="causal-lm")
     names = {n.split(".lora_")[0].rsplit(".", 1)[-1] for n, p in model.named_parameters() if p.requires_grad}
     assert names == {"q_proj", "v_proj"}
+
+
+def test_top_layers_adapts_only_the_last_blocks(tiny_llama_dir: Path) -> None:
+    model = attach_adapter(load_model(str(tiny_llama_dir)), AdapterConfig(method="lora", r=2, alpha=4, top_layers=1),
+                           task="causal-lm")
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert names and all(".layers.1." in n for n in names), names
+    with pytest.raises(ValueError, match="only 2 layers"):
+        attach_adapter(load_model(str(tiny_llama_dir)), AdapterConfig(method="lora", top_layers=3), task="causal-lm")

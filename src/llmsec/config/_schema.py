@@ -49,12 +49,15 @@ class AdapterConfig(_Strict):
     alpha: int = Field(16, ge=1)
     dropout: float = Field(0.05, ge=0.0, lt=1.0)
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    top_layers: int | None = Field(None, ge=1)  # adapt only the last N transformer blocks
     quantization: QuantizationConfig | None = None
 
     @model_validator(mode="after")
     def _check(self) -> AdapterConfig:
         if self.method == "qlora" and self.quantization is None:
             self.quantization = QuantizationConfig()
+        if self.method == "full" and self.top_layers is not None:
+            raise ValueError("adapter.top_layers applies to peft adapters (lora/dora/qlora), not method full")
         if self.method == "full" and self.quantization is not None:
             raise ValueError(
                 "adapter.quantization needs a peft adapter: quantized weights cannot be "

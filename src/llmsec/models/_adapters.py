@@ -79,6 +79,7 @@ def attach_adapter(
         task_type="SEQ_CLS" if task == "classifier" else "CAUSAL_LM",
         modules_to_save=modules_to_save,
         trainable_token_indices=trainable_token_indices(model, trainable_tokens) if trainable_tokens else None,
+        layers_to_transform=_top_layers(model, adapter.top_layers),
     )
     with peft_model_warnings():
         peft_model = get_peft_model(model, config)
@@ -88,18 +89,40 @@ def attach_adapter(
     return peft_model
 
 
+def _top_layers(model: nn.Module, top: int | None) -> list[int] | None:
+    """Indices of the last ``top`` transformer blocks (None: every block).
+
+    Adapting only the top blocks is classic transfer learning, and cheap: the
+    backward pass stops at the lowest block that has trainable weights.
+    """
+    if top is None:
+        return None
+    n = getattr(model.config, "num_hidden_layers", None)
+    if not n:
+        raise ValueError("adapter.top_layers needs a model whose config has num_hidden_layers")
+    if top > n:
+        raise ValueError(f"adapter.top_layers is {top} but the model has only {n} layers")
+    return list(range(n - top, n))
+
+
 def _target_modules(model: nn.Module, adapter: AdapterConfig, head: list[str] | None) -> str | list[str]:
-    """The recipe's targets; ``all-linear`` on a classifier is spelled out so the head is not LoRA'd."""
+    """The recipe's targets.
+
+    ``all-linear`` is spelled out as module names on a classifier (so the head
+    is not LoRA'd) and with ``top_layers`` (peft selects layers only among
+    named targets); the output projection ``lm_head`` is never a target.
+    """
     if adapter.target_modules != "all-linear":
         return list(adapter.target_modules)
-    if not head:
+    if not head and adapter.top_layers is None:
         return "all-linear"
     from torch import nn
 
+    skip = {*(head or []), "lm_head"}
     names = {
         name.rsplit(".", 1)[-1]
         for name, module in model.named_modules()
-        if isinstance(module, nn.Linear) and name.split(".")[0] not in head
+        if isinstance(module, nn.Linear) and name.split(".")[0] not in skip and name.rsplit(".", 1)[-1] not in skip
     }
     if not names:
         raise ValueError("target_modules 'all-linear' found no linear layer outside the head "
