@@ -29,7 +29,8 @@ def test_locate_does_not_import_the_package() -> None:
             assert path.suffix == ".gguf" if model.is_gguf else (path / "config.json").is_file()
 
 
-def test_list_models_rows() -> None:
+def test_list_models_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMSEC_HOME", str(tmp_path))  # a fresh cache, whatever the session uses
     rows = {row["name"]: row for row in list_models()}
     assert set(rows) == set(BUILTIN_MODELS)
     for name, row in rows.items():
