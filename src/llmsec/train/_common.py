@@ -261,6 +261,42 @@ def adapt_to_task(records: list[Record], task: Any, report: LoadReport) -> list[
     return out
 
 
+class StageSettings:
+    """What every stage is constructed with: its config, where it writes, seed, base template, callbacks.
+
+    The three stages derive from this one small class for their shared
+    constructor; each adds only its ``kind`` and ``run``.
+
+    Args:
+        config: the stage's typed config.
+        output_dir: the checkpoint directory (the Hugging Face trainer works in ``<output_dir>/_trainer``).
+        seed: the recipe seed.
+        model: dtype / trust settings applied when the base is a bare name or path.
+        callbacks: Hugging Face ``TrainerCallback`` objects (progress, logging).
+        resume: False (start afresh), True (latest good checkpoint) or a checkpoint path.
+        record_samples: log which samples trained each step (resume tests).
+    """
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        output_dir: str | Path,
+        seed: int = 42,
+        model: ModelConfig | None = None,
+        callbacks: Any = (),
+        resume: bool | str | Path = False,
+        record_samples: bool = False,
+    ) -> None:
+        self.config = config
+        self.output_dir, self._scratch = stage_output_dir(output_dir)
+        self.seed = seed
+        self.model_template = model
+        self.callbacks = list(callbacks)
+        self.resume = resume
+        self.record_samples = record_samples
+
+
 def stage_output_dir(output_dir: str | Path) -> tuple[Path, Path]:
     """The checkpoint directory and the Hugging Face trainer's scratch directory."""
     out = Path(output_dir)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
-from ..config import ModelConfig, PretrainStage
+from ..config import PretrainStage
 from ._args import build_training_args
 from ._checkpoint import Checkpoint
 from ._common import (
     BaseSpec,
+    StageSettings,
     as_model_config,
     data_manifest,
     final_evaluation,
@@ -19,14 +17,13 @@ from ._common import (
     resolve_once,
     run_training,
     save_checkpoint,
-    stage_output_dir,
 )
 from ._corpus import causal_collate, packed_corpus
 
 logger = logging.getLogger(__name__)
 
 
-class DomainPretrainer:
+class DomainPretrainer(StageSettings):
     """Continue causal-LM training of a base model on a security corpus.
 
     Texts are streamed from the source, tokenized, joined with EOS and packed
@@ -41,24 +38,7 @@ class DomainPretrainer:
 
     kind = "pretrain"
 
-    def __init__(
-        self,
-        config: PretrainStage,
-        *,
-        output_dir: str | Path,
-        seed: int = 42,
-        model: ModelConfig | None = None,
-        callbacks: Sequence[Any] = (),
-        resume: bool | str | Path = False,
-        record_samples: bool = False,
-    ) -> None:
-        self.config = config
-        self.output_dir, self._scratch = stage_output_dir(output_dir)
-        self.seed = seed
-        self.model_template = model
-        self.callbacks = list(callbacks)
-        self.resume = resume  # False, True (latest good checkpoint) or a checkpoint path
-        self.record_samples = record_samples
+    config: PretrainStage
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Train on the stage's corpus starting from ``base``; return the saved checkpoint."""

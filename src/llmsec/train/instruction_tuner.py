@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from ..config import InstructStage, ModelConfig
+from ..config import InstructStage
 from ..data import conversation_records, get_task, prompt_completion_rows
 from ._args import build_training_args
 from ._checkpoint import Checkpoint
 from ._common import (
     BaseSpec,
+    StageSettings,
     as_model_config,
     data_manifest,
     final_evaluation,
@@ -21,13 +20,12 @@ from ._common import (
     resolve_once,
     run_training,
     save_checkpoint,
-    stage_output_dir,
 )
 
 logger = logging.getLogger(__name__)
 
 
-class InstructionTuner:
+class InstructionTuner(StageSettings):
     """Fine-tune a causal LM on conversations, with the loss on assistant turns only.
 
     Each assistant turn becomes one conversational prompt/completion row (the
@@ -39,24 +37,7 @@ class InstructionTuner:
 
     kind = "instruct"
 
-    def __init__(
-        self,
-        config: InstructStage,
-        *,
-        output_dir: str | Path,
-        seed: int = 42,
-        model: ModelConfig | None = None,
-        callbacks: Sequence[Any] = (),
-        resume: bool | str | Path = False,
-        record_samples: bool = False,
-    ) -> None:
-        self.config = config
-        self.output_dir, self._scratch = stage_output_dir(output_dir)
-        self.seed = seed
-        self.model_template = model
-        self.callbacks = list(callbacks)
-        self.resume = resume  # False, True (latest good checkpoint) or a checkpoint path
-        self.record_samples = record_samples
+    config: InstructStage
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Tune ``base`` on the stage's conversations; return the saved checkpoint."""

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TransferStage
+from ..config import TransferStage
 from ..data import Example, classification_rows, get_task
 from ._args import build_training_args
 from ._checkpoint import Checkpoint
 from ._common import (
     BaseSpec,
+    StageSettings,
     as_model_config,
     data_manifest,
     final_evaluation,
@@ -23,7 +23,6 @@ from ._common import (
     resolve_once,
     run_training,
     save_checkpoint,
-    stage_output_dir,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ def epoch_metrics(eval_pred: Any) -> dict[str, float]:
     }
 
 
-class TransferTrainer:
+class TransferTrainer(StageSettings):
     """Train a sequence classifier for a detection task (binary or multi-class).
 
     The backbone may be an encoder (BERT-like) or a decoder (a causal-LM
@@ -76,24 +75,7 @@ class TransferTrainer:
 
     kind = "transfer"
 
-    def __init__(
-        self,
-        config: TransferStage,
-        *,
-        output_dir: str | Path,
-        seed: int = 42,
-        model: ModelConfig | None = None,
-        callbacks: Sequence[Any] = (),
-        resume: bool | str | Path = False,
-        record_samples: bool = False,
-    ) -> None:
-        self.config = config
-        self.output_dir, self._scratch = stage_output_dir(output_dir)
-        self.seed = seed
-        self.model_template = model
-        self.callbacks = list(callbacks)
-        self.resume = resume  # False, True (latest good checkpoint) or a checkpoint path
-        self.record_samples = record_samples
+    config: TransferStage
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Train the classifier on top of ``base``; return the saved checkpoint."""
