@@ -138,6 +138,9 @@ class PretrainStage(_StageBase):
 
     kind: Literal["pretrain"] = "pretrain"
     vocab: VocabConfig | None = None  # domain vocabulary (llmsec.models.extend_vocabulary)
+    # Packed documents do not attend to each other (position ids restart at each EOS);
+    # on where the model's attention honours packed positions (llmsec.train._fastpath).
+    document_mask: bool = True
 
 
 class InstructStage(_StageBase):

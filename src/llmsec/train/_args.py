@@ -42,6 +42,31 @@ def has_accelerator() -> bool:
     return torch.cuda.is_available() or (hasattr(torch, "xpu") and torch.xpu.is_available())
 
 
+def cuda_available() -> bool:
+    """Whether a CUDA device is present (the GPU fast path applies only there)."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def merge_fast_path(trainer: dict[str, Any], stage_kind: str, *, cuda: bool) -> dict[str, Any]:
+    """The GPU fast path's defaults (:func:`fast_path_settings`) with the user's ``trainer:`` keys laid over them.
+
+    A user key also removes the fast-path keys tied to it: ``packing`` drops the
+    packing strategy and padding-free batches, ``gradient_checkpointing`` drops
+    ``activation_checkpointing``.
+    """
+    from ._fastpath import fast_path_settings
+
+    fast = fast_path_settings(stage_kind, cuda=cuda)
+    if "packing" in trainer:
+        fast.pop("packing_strategy", None)
+        fast.pop("padding_free", None)
+    if "gradient_checkpointing" in trainer:
+        fast.pop("activation_checkpointing", None)
+    return {**fast, **trainer}
+
+
 @cache
 def allowed_keys(sft: bool) -> frozenset[str]:
     """Every field of ``TrainingArguments`` (or ``trl.SFTConfig`` when ``sft``)."""
@@ -75,6 +100,7 @@ def build_training_args(
     sft: bool = False,
     has_eval: bool = False,
     global_batch_size: int | None = None,
+    stage_kind: str | None = None,
     **extra: Any,
 ) -> Any:
     """Build the Hugging Face arguments object for one stage.
@@ -87,6 +113,9 @@ def build_training_args(
         has_eval: evaluate once per epoch (unless the mapping says otherwise).
         global_batch_size: samples per optimizer step over all processes; sets
             ``gradient_accumulation_steps`` for this run's world size.
+        stage_kind: the stage's kind; on a CUDA device its fast-path defaults
+            (:func:`llmsec.train._fastpath.fast_path_settings`) go under the
+            ``trainer:`` keys. Default: ``"instruct"`` when ``sft``, else ``"pretrain"``.
         **extra: stage-owned settings (e.g. ``max_length`` for SFT).
 
     Raises:
@@ -99,7 +128,7 @@ def build_training_args(
     kwargs: dict[str, Any] = {**DEFAULTS, **extra}
     if has_eval:
         kwargs["eval_strategy"] = "epoch"
-    kwargs.update(trainer)
+    kwargs.update(merge_fast_path(trainer, stage_kind or ("instruct" if sft else "pretrain"), cuda=cuda_available()))
     kwargs.update(output_dir=str(output_dir), seed=seed, data_seed=seed)
     if global_batch_size is not None:
         kwargs["gradient_accumulation_steps"] = accumulation_steps(

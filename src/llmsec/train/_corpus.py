@@ -147,3 +147,54 @@ def causal_collate(features: list[dict[str, Any]]) -> dict[str, Any]:
 
     ids = torch.tensor([f["input_ids"] for f in features], dtype=torch.long)
     return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": ids.clone()}
+
+
+def document_positions(ids: Any, eos_id: int | None) -> Any:
+    """Position ids that restart at 0 after every EOS (each EOS ends its document), row by row.
+
+    ``ids`` is a ``(batch, length)`` tensor. Without an EOS id the positions are
+    ``0..length-1``: the block is one sequence.
+    """
+    import torch
+
+    batch, length = ids.shape
+    steps = torch.arange(length, device=ids.device).expand(batch, length)
+    if eos_id is None:
+        return steps.clone()
+    # A document starts at column 0 and right after each EOS.
+    starts = torch.zeros_like(ids, dtype=torch.bool)
+    starts[:, 0] = True
+    starts[:, 1:] = ids[:, :-1] == eos_id
+    last_start = torch.where(starts, steps, torch.zeros_like(steps)).cummax(dim=1).values
+    return steps - last_start
+
+
+def document_collate(eos_id: int | None, *, flatten: bool = False) -> Any:
+    """A collator for packed blocks whose documents do not attend to each other.
+
+    Each batch carries ``position_ids`` that restart at every document (EOS-joined),
+    no ``attention_mask`` and ``use_cache=False``: transformers' mask builder then
+    detects the packed format and masks attention across documents (sdpa, eager,
+    flex), and RoPE restarts per document. The first token of each document is not
+    a target (it is never predicted from another document). ``flatten`` puts the
+    whole batch in one row with ``cu_seq_lens`` for varlen flash attention, which
+    only honours packing in a single row.
+    """
+    import torch
+
+    def collate(features: list[dict[str, Any]]) -> dict[str, Any]:
+        ids = torch.tensor([f["input_ids"] for f in features], dtype=torch.long)
+        positions = document_positions(ids, eos_id)
+        labels = ids.clone()
+        labels[positions == 0] = -100
+        if flatten:
+            ids, positions, labels = ids.reshape(1, -1), positions.reshape(1, -1), labels.reshape(1, -1)
+        batch: dict[str, Any] = {"input_ids": ids, "position_ids": positions, "labels": labels, "use_cache": False}
+        if flatten:
+            starts = (positions[0] == 0).nonzero().view(-1)
+            cu = torch.cat([starts, torch.tensor([ids.shape[1]])]).to(torch.int32)
+            longest = int((cu[1:] - cu[:-1]).max())
+            batch.update(cu_seq_lens_q=cu, cu_seq_lens_k=cu, max_length_q=longest, max_length_k=longest)
+        return batch
+
+    return collate
