@@ -296,6 +296,36 @@ class StageSettings:
         self.resume = resume
         self.record_samples = record_samples
 
+    def _start(self, base: BaseSpec) -> ModelConfig:
+        """Seed, normalise ``base`` and make sure it is loadable (converted / merged once)."""
+        from transformers import set_seed
+
+        set_seed(self.seed)
+        model_cfg = as_model_config(base, self.model_template)
+        resolve_once(model_cfg)  # merge / convert the base on one process, the others reuse it
+        return model_cfg
+
+    def _train_and_save(self, trainer: Any, tokenizer: Any, base: BaseSpec, eval_dataset: Any,
+                        reports: list[LoadReport], *, data: dict[str, Any] | None = None,
+                        extra: dict[str, Any] | None = None) -> Checkpoint:
+        """Train (resumable), evaluate at the end, save the checkpoint and its manifest."""
+        output = run_training(trainer, self.config, self._scratch, seed=self.seed, resume=self.resume,
+                              record_samples=self.record_samples)
+        eval_metrics = final_evaluation(trainer, eval_dataset)
+        return save_checkpoint(
+            trainer.model,
+            tokenizer,
+            self.output_dir,
+            stage=self.config,
+            base=base,
+            seed=self.seed,
+            data={**data_manifest(self.config, reports), **(data or {})},
+            metrics=final_metrics(output, eval_metrics),
+            log_history=trainer.state.log_history,
+            extra=extra,
+            trainer=trainer,
+        )
+
 
 def stage_output_dir(output_dir: str | Path) -> tuple[Path, Path]:
     """The checkpoint directory and the Hugging Face trainer's scratch directory."""

@@ -10,13 +10,6 @@ from ._checkpoint import Checkpoint
 from ._common import (
     BaseSpec,
     StageSettings,
-    as_model_config,
-    data_manifest,
-    final_evaluation,
-    final_metrics,
-    resolve_once,
-    run_training,
-    save_checkpoint,
 )
 from ._corpus import causal_collate, packed_corpus
 
@@ -42,14 +35,12 @@ class DomainPretrainer(StageSettings):
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Train on the stage's corpus starting from ``base``; return the saved checkpoint."""
-        from transformers import Trainer, set_seed
+        from transformers import Trainer
 
         from ..models import attach_adapter, load_model, load_tokenizer, resize_embeddings, stage_vocabulary
 
         cfg = self.config
-        set_seed(self.seed)
-        model_cfg = as_model_config(base, self.model_template)
-        resolve_once(model_cfg)  # merge / convert the base on one process, the others reuse it
+        model_cfg = self._start(base)
         tokenizer = load_tokenizer(model_cfg)
         vocab = stage_vocabulary(cfg, tokenizer) if cfg.vocab is not None else None  # domain tokens (in place)
         args = build_training_args(
@@ -75,20 +66,7 @@ class DomainPretrainer(StageSettings):
             data_collator=causal_collate,
             callbacks=self.callbacks,
         )
-        output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
-                              record_samples=self.record_samples)
-        eval_metrics = final_evaluation(trainer, eval_ds)
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
-        return save_checkpoint(
-            trainer.model,
-            tokenizer,
-            self.output_dir,
-            stage=cfg,
-            base=base,
-            seed=self.seed,
-            data={**data_manifest(cfg, reports), "train_blocks": len(train_ds)},
-            metrics=final_metrics(output, eval_metrics),
-            log_history=trainer.state.log_history,
-            extra={"vocab": vocab.manifest()} if vocab is not None else None,
-            trainer=trainer,
-        )
+        return self._train_and_save(trainer, tokenizer, base, eval_ds, reports,
+                                    data={"train_blocks": len(train_ds)},
+                                    extra={"vocab": vocab.manifest()} if vocab is not None else None)

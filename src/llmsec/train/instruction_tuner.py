@@ -12,14 +12,7 @@ from ._checkpoint import Checkpoint
 from ._common import (
     BaseSpec,
     StageSettings,
-    as_model_config,
-    data_manifest,
-    final_evaluation,
-    final_metrics,
     load_split,
-    resolve_once,
-    run_training,
-    save_checkpoint,
 )
 
 logger = logging.getLogger(__name__)
@@ -42,15 +35,12 @@ class InstructionTuner(StageSettings):
     def run(self, base: BaseSpec) -> Checkpoint:
         """Tune ``base`` on the stage's conversations; return the saved checkpoint."""
         from datasets import Dataset
-        from transformers import set_seed
         from trl import SFTTrainer
 
         from ..models import attach_adapter, load_model, load_tokenizer
 
         cfg = self.config
-        set_seed(self.seed)
-        model_cfg = as_model_config(base, self.model_template)
-        resolve_once(model_cfg)  # merge / convert the base on one process, the others reuse it
+        model_cfg = self._start(base)
         task = get_task(cfg.task) if cfg.task else None
         train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
         evaluation = load_split(cfg, "eval")
@@ -89,19 +79,5 @@ class InstructionTuner(StageSettings):
             processing_class=tokenizer,
             callbacks=self.callbacks,
         )
-        output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
-                              record_samples=self.record_samples)
-        eval_metrics = final_evaluation(trainer, eval_ds)
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
-        return save_checkpoint(
-            trainer.model,
-            tokenizer,
-            self.output_dir,
-            stage=cfg,
-            base=base,
-            seed=self.seed,
-            data={**data_manifest(cfg, reports), "train_rows": len(train_ds)},
-            metrics=final_metrics(output, eval_metrics),
-            log_history=trainer.state.log_history,
-            trainer=trainer,
-        )
+        return self._train_and_save(trainer, tokenizer, base, eval_ds, reports, data={"train_rows": len(train_ds)})

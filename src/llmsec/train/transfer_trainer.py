@@ -15,14 +15,7 @@ from ._checkpoint import Checkpoint
 from ._common import (
     BaseSpec,
     StageSettings,
-    as_model_config,
-    data_manifest,
-    final_evaluation,
-    final_metrics,
     load_split,
-    resolve_once,
-    run_training,
-    save_checkpoint,
 )
 
 logger = logging.getLogger(__name__)
@@ -80,14 +73,12 @@ class TransferTrainer(StageSettings):
     def run(self, base: BaseSpec) -> Checkpoint:
         """Train the classifier on top of ``base``; return the saved checkpoint."""
         from datasets import Dataset
-        from transformers import DataCollatorWithPadding, set_seed
+        from transformers import DataCollatorWithPadding
 
         from ..models import attach_adapter, load_model, load_tokenizer
 
         cfg = self.config
-        set_seed(self.seed)
-        model_cfg = as_model_config(base, self.model_template)
-        resolve_once(model_cfg)  # merge / convert the base on one process, the others reuse it
+        model_cfg = self._start(base)
         train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
         evaluation = load_split(cfg, "eval")
         labels = task_labels(cfg.task, train_records)
@@ -128,23 +119,9 @@ class TransferTrainer(StageSettings):
         # trainer must divide it by the accumulation steps itself (else accumulated gradients
         # and logged losses are gradient_accumulation_steps times too large).
         trainer.model_accepts_loss_kwargs = False
-        output = run_training(trainer, cfg, self._scratch, seed=self.seed, resume=self.resume,
-                              record_samples=self.record_samples)
-        eval_metrics = final_evaluation(trainer, eval_ds)
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
-        return save_checkpoint(
-            trainer.model,
-            tokenizer,
-            self.output_dir,
-            stage=cfg,
-            base=base,
-            seed=self.seed,
-            data=data_manifest(cfg, reports),
-            metrics=final_metrics(output, eval_metrics),
-            log_history=trainer.state.log_history,
-            trainer=trainer,
-            extra={"task": cfg.task, "labels": labels, "class_weights": weights},
-        )
+        return self._train_and_save(trainer, tokenizer, base, eval_ds, reports,
+                                    extra={"task": cfg.task, "labels": labels, "class_weights": weights})
 
 
 def _weighted_trainer(weights: list[float] | None) -> Any:
