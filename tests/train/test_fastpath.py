@@ -128,3 +128,12 @@ def test_trainer_runs_with_document_collate(tiny_llama_dir: Path, tmp_path: Path
                       data_collator=pretrain_collate(model, eos, document_mask=True))
     out = trainer.train()
     assert torch.isfinite(torch.tensor(out.training_loss)) and seen and all(seen)
+
+
+def test_llmsec_loaded_model_gets_the_document_mask(tiny_llama_dir: Path) -> None:
+    from llmsec.config import PretrainStage
+    from llmsec.models import load_model
+    from llmsec.train._fastpath import supports_document_mask
+
+    assert PretrainStage(data={"train": "x.jsonl"}).document_mask is True
+    assert supports_document_mask(load_model(str(tiny_llama_dir)))

@@ -11,7 +11,8 @@ from ._common import (
     BaseSpec,
     StageSettings,
 )
-from ._corpus import causal_collate, packed_corpus
+from ._corpus import packed_corpus
+from ._fastpath import pretrain_collate
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class DomainPretrainer(StageSettings):
             args=args,
             train_dataset=train_ds,
             eval_dataset=eval_ds,
-            data_collator=causal_collate,
+            # Packed documents do not attend to each other where the attention honours it.
+            data_collator=pretrain_collate(model, tokenizer.eos_token_id, document_mask=cfg.document_mask),
             callbacks=self.callbacks,
         )
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
