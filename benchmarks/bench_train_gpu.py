@@ -192,6 +192,9 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
         from llmsec.models import attach_adapter, load_model
         from llmsec.train._args import build_training_args
 
+        if a.llmsec_checkpointing:  # a trainer: key, as a recipe would set it (user keys win over the fast path)
+            common["activation_checkpointing"] = True
+
         quant = QuantizationConfig() if quantized else None
         method = "qlora" if quantized else "lora"
         model = load_model(ModelConfig(name=str(model_dir), dtype="bfloat16" if cuda else "float32"),
@@ -317,6 +320,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--peak-tflops", type=float, default=989.0,
                    help="the card's dense bf16 peak: 989 H100 SXM; 790 measured on the H200 (issue 9)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--llmsec-checkpointing", action="store_true",
+                   help="keep activation checkpointing on in the llmsec modes (when memory must stay <= vanilla)")
     p.add_argument("--modes", nargs="*", default=TRAIN_MODES, choices=TRAIN_MODES)
     p.add_argument("--out", type=Path, default=None, help=f"JSON path (default {RESULTS.name}, tiny: *_tiny.json)")
     a = p.parse_args(argv)
