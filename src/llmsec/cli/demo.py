@@ -36,7 +36,8 @@ def demo(
             ("vuln acc ↑", "vuln_accuracy"), ("vuln F1 ↑", "vuln_f1"), ("vuln AUC ↑", "vuln_roc_auc"),
             ("vuln method", "vuln_method")]
     for name, _ in cols:
-        table.add_column(name, justify="left" if name.startswith(("model", "vuln method")) else "right")
+        text_col = name.startswith(("model", "vuln method"))
+        table.add_column(name, justify="left" if text_col else "right", no_wrap=text_col)
     for row in result.rows:
         cells = []
         for _, key in cols:
