@@ -350,3 +350,15 @@ def test_real_security_prose_is_left_alone(shared_data):
     assert len(texts) > 2000
     assert total["PASSWORD"] == 0 and total["API_TOKEN"] == 0
     assert sum(total.values()) <= 3
+
+
+def test_parallel_scrub_matches_sequential() -> None:
+    from llmsec.data import Document, scrub_records
+
+    texts = [f"user{i}@example.org wrote key AKIA{i:016d} and password=hunter{i}" for i in range(60)]
+    texts += [f"CVE-2021-{i:04d} affects version 1.{i}" for i in range(60)]
+    records = [Document(t) for t in texts]
+    one, rep1 = scrub_records(records, workers=1)
+    two, rep2 = scrub_records(records, workers=2)
+    assert one == two
+    assert rep1.to_dict() == rep2.to_dict() and rep1.changed == 60
