@@ -120,3 +120,12 @@ def test_dump_round_trips_and_stamps_versions(tmp_path: Path) -> None:
     data = yaml.safe_load(text)
     assert "torch" in data.pop("versions")
     assert Recipe.model_validate(data) == recipe
+
+
+def test_union_members_do_not_leak_into_error_paths() -> None:
+    bad = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    bad["stages"][1]["class_weights"] = "sometimes"
+    with pytest.raises(RecipeError) as err:
+        recipe_from_dict(bad)
+    assert "stages.1.class_weights:" in str(err.value)
+    assert "literal[" not in str(err.value) and ".list" not in str(err.value)

@@ -68,8 +68,12 @@ def format_errors(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+_UNION_TAGS = {"pretrain", "instruct", "transfer", "list", "str", "int", "float", "bool", "dict"}
+
+
 def _is_union_tag(part: object) -> bool:
-    return part in ("pretrain", "instruct", "transfer")
+    """A location part pydantic adds for a union member (``transfer``, ``literal['a','b']``), not a key."""
+    return isinstance(part, str) and (part in _UNION_TAGS or "[" in part)
 
 
 def _allowed_keys(model: type[BaseModel], loc: list[Any]) -> list[str]:
