@@ -15,7 +15,6 @@ from ._views import (
     classification_rows,
     conversation_records,
     corpus_texts,
-    pack_texts,
     prompt_completion_rows,
 )
 from .formats import FORMATS, Format, FormatError, register_format
@@ -64,7 +63,6 @@ __all__ = [
     "guess_format",
     "load_records",
     "normalize_text",
-    "pack_texts",
     "prepare",
     "prompt_completion_rows",
     "record_text",

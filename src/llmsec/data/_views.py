@@ -1,44 +1,14 @@
-"""Task views as ``datasets.Dataset``: packed corpus, prompt/completion chats, (text, label)."""
+"""Task views: corpus text, prompt/completion chat rows, (text, label) pairs.
+
+Packing the corpus view into blocks is streamed to disk by ``llmsec.train`` (``_corpus.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from ._records import Conversation, Example, Record
 from ._report import EmptyDatasetError
 from ._tasks import Task, record_text
-
-if TYPE_CHECKING:
-    from datasets import Dataset
-
-
-def pack_texts(texts: Sequence[str], tokenizer: Any, block_size: int) -> Dataset:
-    """Tokenize, join with EOS and cut into ``block_size`` blocks for causal-LM training.
-
-    Every block is full (the short tail is dropped), so no padding is needed;
-    when the whole corpus is shorter than one block, it becomes one shorter block.
-
-    Raises:
-        EmptyDatasetError: the texts hold no tokens.
-    """
-    from datasets import Dataset
-
-    eos = tokenizer.eos_token_id
-    ids: list[int] = []
-    for enc in tokenizer(list(texts), add_special_tokens=False)["input_ids"]:
-        ids.extend(enc)
-        if eos is not None:
-            ids.append(eos)
-    if not ids:
-        raise EmptyDatasetError("the corpus holds no tokens to train on")
-    n_blocks = max(1, len(ids) // block_size)
-    blocks = [ids[i * block_size : (i + 1) * block_size] for i in range(n_blocks)]
-    return Dataset.from_dict({
-        "input_ids": blocks,
-        "attention_mask": [[1] * len(b) for b in blocks],
-        "labels": blocks,
-    })
 
 
 def conversation_records(records: Sequence[Record], task: Task | None = None) -> list[Conversation]:

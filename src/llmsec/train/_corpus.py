@@ -44,7 +44,7 @@ def pack_to_arrow(texts: Iterable[str], tokenizer: Any, block_size: int, path: P
     """Tokenize, join with EOS, cut into full blocks and append them to an Arrow file; return the count.
 
     The short tail is dropped, except when the whole corpus is shorter than one
-    block (it becomes one shorter block), as :func:`llmsec.data.pack_texts` does.
+    block (it becomes one shorter block).
     The file is written under a temporary name and renamed when complete, so
     processes that build the same file at once cannot see a partial one.
     """
