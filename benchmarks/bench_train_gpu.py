@@ -215,14 +215,19 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
         else:
             from transformers import Trainer
 
-            from llmsec.train._fastpath import pretrain_collate
+            from llmsec.train._fastpath import add_chunked_lm_head, pretrain_collate
 
             flat = [t for d in docs for t in d]
             blocks = [flat[i:i + a.seq_len] for i in range(0, len(flat) - a.seq_len + 1, a.seq_len)]
-            args = build_training_args(common, output_dir=work, seed=a.seed, stage_kind="pretrain")
+            args = build_training_args(common, output_dir=work, seed=a.seed, stage_kind="pretrain",
+                                       prediction_loss_only=True)
+            # As DomainPretrainer on CUDA (fused_lm_head); on the CPU too here, so --tiny runs that path.
+            if getattr(args, "use_liger_kernel", False):
+                args.liger_kernel_config = {**(args.liger_kernel_config or {}), "fused_linear_cross_entropy": False}
             trainer = Trainer(model=model, args=args, train_dataset=Dataset.from_dict({"input_ids": blocks}),
-                              data_collator=pretrain_collate(model, EOS, document_mask=True),
+                              data_collator=pretrain_collate(model, EOS, document_mask=True, fused_lm_head=True),
                               callbacks=[meter.callback])
+            add_chunked_lm_head(trainer.model)
     trainer.train()
     n_params = param_count(a.tiny)  # counted from the shape: 4-bit storage hides the true count
     tps = meter.tokens_per_s()

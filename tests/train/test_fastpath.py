@@ -137,3 +137,65 @@ def test_llmsec_loaded_model_gets_the_document_mask(tiny_llama_dir: Path) -> Non
 
     assert PretrainStage(data={"train": "x.jsonl"}).document_mask is True
     assert supports_document_mask(load_model(str(tiny_llama_dir)))
+
+
+def test_chunked_lm_head_gives_the_models_own_loss_and_gradients(tiny_llama_dir: Path) -> None:
+    from llmsec.train._fastpath import add_chunked_lm_head
+
+    model, tok = _tiny(tiny_llama_dir, "sdpa")
+    ids = torch.tensor([[5, 6, 7, tok.eos_token_id, 8, 9, 10, 11]] * 2)
+    batch = document_collate(tok.eos_token_id)([{"input_ids": r} for r in ids.tolist()])
+    plain = model(**batch).loss
+    plain.backward()
+    want = {n: p.grad.clone() for n, p in model.named_parameters()}
+    model.zero_grad()
+    add_chunked_lm_head(model)
+    fused = model(**batch, fused_lm_head=True)
+    fused.loss.backward()
+    assert "logits" not in fused  # the logits are never whole
+    torch.testing.assert_close(fused.loss, plain, rtol=1e-5, atol=1e-5)
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(p.grad, want[name], rtol=1e-4, atol=1e-6, msg=name)
+    assert model(input_ids=ids).logits.shape == (2, 8, model.config.vocab_size)  # plain calls are unchanged
+
+
+def test_pretrainer_with_fused_lm_head_matches_plain(tiny_llama_dir: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import transformers
+    from trl.trainer import utils as trl_utils
+
+    from llmsec.config import DataConfig, PretrainStage
+    from llmsec.train import DomainPretrainer
+
+    chunked_calls, eval_logits = [], []
+    kernel = trl_utils._ChunkedLogProbFunction
+    monkeypatch.setattr(trl_utils, "_ChunkedLogProbFunction", type("Spy", (), {
+        "apply": staticmethod(lambda *a: chunked_calls.append(1) or kernel.apply(*a))}))
+    step = transformers.Trainer.prediction_step
+
+    def spy_step(self, *a, **kw):
+        out = step(self, *a, **kw)
+        eval_logits.append(out[1])
+        return out
+
+    monkeypatch.setattr(transformers.Trainer, "prediction_step", spy_step)
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": f"Document {i} about CWE-{i * 7} and its fix. " * (i + 1)}) + "\n"
+                              for i in range(8)))
+    runs = {}
+    for fused in (False, True):
+        stage = PretrainStage(data=DataConfig(train=str(corpus), eval=str(corpus)), max_length=24,
+                              fused_lm_head=fused,
+                              trainer={"max_steps": 4, "per_device_train_batch_size": 2, "learning_rate": 1e-2,
+                                       "logging_steps": 1})
+        chunked_calls.clear()
+        runs[fused] = DomainPretrainer(stage, output_dir=tmp_path / f"pt-{fused}").run(tiny_llama_dir)
+        assert bool(chunked_calls) is fused  # the flag reached trl's chunked head, or nothing did
+    losses = {k: [h["loss"] for h in c.manifest["log_history"] if "loss" in h] for k, c in runs.items()}
+    assert len(losses[True]) == 4
+    assert losses[True] == pytest.approx(losses[False], rel=1e-4)
+    assert runs[True].metrics["eval_loss"] == pytest.approx(runs[False].metrics["eval_loss"], rel=1e-4)
+    assert eval_logits and all(x is None for x in eval_logits)  # evaluation never gathers logits

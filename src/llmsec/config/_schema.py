@@ -141,6 +141,10 @@ class PretrainStage(_StageBase):
     # Packed documents do not attend to each other (position ids restart at each EOS);
     # on where the model's attention honours packed positions (llmsec.train._fastpath).
     document_mask: bool = True
+    # trl's chunked LM head + cross-entropy: the (tokens x vocabulary) logits are never
+    # whole. None: on with CUDA (its Triton kernel pays there), off on the CPU, where
+    # the torch fallback measured slower for no memory saved at SmolLM2's 49k vocabulary.
+    fused_lm_head: bool | None = None
 
 
 class InstructStage(_StageBase):

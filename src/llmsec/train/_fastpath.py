@@ -91,8 +91,39 @@ def needs_flat_batch(model: Any) -> bool:
     return impl.startswith("flash_attention")
 
 
-def pretrain_collate(model: Any, eos_id: int | None, *, document_mask: bool) -> Any:
-    """The collator for a DomainPretrainer: document-masked when asked for and supported, else plain blocks."""
+def add_chunked_lm_head(model: Any) -> None:
+    """Give ``model`` trl's fused LM head (``add_fused_lm_head``), as trl's SFTTrainer does.
+
+    A forward called with ``fused_lm_head=True`` then projects the hidden states
+    through the LM head and takes the cross-entropy tile by tile (Triton on CUDA,
+    torch elsewhere), so the ``(tokens, vocabulary)`` logits are never whole; the
+    loss is the model's own (sum over targets / ``num_items_in_batch``). Calls
+    without the flag (generation, evaluation outside training) are unchanged.
+    """
+    from trl.trainer.utils import add_fused_lm_head
+
+    add_fused_lm_head(_base_model(model))
+
+
+def with_fused_lm_head(collate: Any) -> Any:
+    """Wrap a collator so that every batch asks the model for its fused LM head loss."""
+
+    def fused(features: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**collate(features), "fused_lm_head": True}
+
+    return fused
+
+
+def pretrain_collate(model: Any, eos_id: int | None, *, document_mask: bool, fused_lm_head: bool = False) -> Any:
+    """The collator for a DomainPretrainer: document-masked when asked for and supported, else plain blocks.
+
+    With ``fused_lm_head`` every batch carries the flag of :func:`add_chunked_lm_head`.
+    """
+    collate = _pretrain_collate(model, eos_id, document_mask=document_mask)
+    return with_fused_lm_head(collate) if fused_lm_head else collate
+
+
+def _pretrain_collate(model: Any, eos_id: int | None, *, document_mask: bool) -> Any:
     from ._corpus import causal_collate, document_collate
 
     if not document_mask:

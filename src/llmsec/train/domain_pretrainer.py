@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 from ..config import PretrainStage
-from ._args import build_training_args
+from ._args import build_training_args, cuda_available
 from ._checkpoint import Checkpoint
 from ._common import (
     BaseSpec,
     StageSettings,
 )
 from ._corpus import packed_corpus
-from ._fastpath import pretrain_collate
+from ._fastpath import add_chunked_lm_head, pretrain_collate
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +22,10 @@ class DomainPretrainer(StageSettings):
 
     Texts are streamed from the source, tokenized, joined with EOS and packed
     into ``max_length`` blocks in a memory-mapped Arrow file (memory does not grow
-    with the corpus); the loss is plain next-token prediction. Trains full weights or a peft
-    adapter (LoRA, DoRA, QLoRA) as the stage's ``adapter`` says.
+    with the corpus); the loss is plain next-token prediction, taken through trl's
+    chunked LM head on CUDA (``fused_lm_head``) so the vocabulary logits are never
+    whole. Trains full weights or a peft adapter (LoRA, DoRA, QLoRA) as the stage's
+    ``adapter`` says.
 
     Example:
         >>> stage = PretrainStage(data={"train": "builtin:corpus"}, trainer={"max_steps": 10})
@@ -47,7 +49,12 @@ class DomainPretrainer(StageSettings):
         args = build_training_args(
             cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=cfg.data.eval is not None,
             global_batch_size=cfg.global_batch_size,
+            prediction_loss_only=True,  # evaluation needs the loss only; never gather the logits
         )
+        fused = cfg.fused_lm_head if cfg.fused_lm_head is not None else cuda_available()
+        if fused and getattr(args, "use_liger_kernel", False):
+            # liger's own fused cross-entropy would replace the forward that carries trl's head.
+            args.liger_kernel_config = {**(args.liger_kernel_config or {}), "fused_linear_cross_entropy": False}
         # Stream the corpus into a memory-mapped Arrow file (the main process first, the others reuse it).
         with args.main_process_first(desc="packing the corpus"):
             train_ds, train_report = packed_corpus(cfg, "train", tokenizer, self._scratch / "data")  # type: ignore[misc]
@@ -65,9 +72,12 @@ class DomainPretrainer(StageSettings):
             train_dataset=train_ds,
             eval_dataset=eval_ds,
             # Packed documents do not attend to each other where the attention honours it.
-            data_collator=pretrain_collate(model, tokenizer.eos_token_id, document_mask=cfg.document_mask),
+            data_collator=pretrain_collate(model, tokenizer.eos_token_id, document_mask=cfg.document_mask,
+                                           fused_lm_head=fused),
             callbacks=self.callbacks,
         )
+        if fused:  # after the trainer, as trl does: liger patches the model when the trainer is built
+            add_chunked_lm_head(trainer.model)
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
         return self._train_and_save(trainer, tokenizer, base, eval_ds, reports,
                                     data={"train_blocks": len(train_ds)},
