@@ -1,6 +1,7 @@
 """Recipe schema (typed, validated) and YAML in and out."""
 
 from ._io import RecipeError, apply_override, dump_recipe, load_recipe, package_versions, recipe_from_dict
+from ._reference import recipe_reference
 from ._schema import (
     AdapterConfig,
     DataConfig,
@@ -31,4 +32,5 @@ __all__ = [
     "load_recipe",
     "package_versions",
     "recipe_from_dict",
+    "recipe_reference",
 ]

@@ -15,42 +15,71 @@ class _Strict(BaseModel):
 class QuantizationConfig(_Strict):
     """bitsandbytes quantization of the frozen base weights."""
 
-    bits: Literal[4, 8] = 4
-    quant_type: Literal["nf4", "fp4"] = "nf4"
-    double_quant: bool = True
-    compute_dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"
+    bits: Literal[4, 8] = Field(4, description="Weight precision: 4-bit, or 8-bit (LLM.int8()).")
+    quant_type: Literal["nf4", "fp4"] = Field(
+        "nf4", description="The 4-bit data type, NormalFloat4 or FP4 (`bnb_4bit_quant_type`); unused at 8 bits."
+    )
+    double_quant: bool = Field(
+        True, description="Quantize the quantization constants too (`bnb_4bit_use_double_quant`); 4-bit only."
+    )
+    compute_dtype: Literal["float32", "bfloat16", "float16"] = Field(
+        "bfloat16", description="The dtype 4-bit layers compute in (`bnb_4bit_compute_dtype`); 4-bit only."
+    )
 
 
 class ModelConfig(_Strict):
-    """The base model of a recipe.
+    """The base model of a recipe: where the first stage starts."""
 
-    ``name`` is a built-in name (``llmsec models list``), a Hugging Face id, a
-    local directory, or a ``.gguf`` file.
-    """
-
-    name: str
-    gguf_file: str | None = None
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "float32"
-    trust_remote_code: bool = False
-    revision: str | None = None
+    name: str = Field(
+        description="A built-in model (`llmsec models list`), a Hugging Face id (with the hub offline, one in the "
+        "local cache), a local model directory, an llmsec adapter checkpoint, or a `.gguf` file."
+    )
+    gguf_file: str | None = Field(
+        None, description="The `.gguf` file to load inside the directory `name`, when it holds several."
+    )
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "float32", description="The dtype the weights load in; `auto`: the checkpoint's own."
+    )
+    trust_remote_code: bool = Field(
+        False,
+        description="Run Python code shipped with the model (transformers `trust_remote_code`); off, such a "
+        "model is refused. `llmsec train --trust-remote-code` turns it on.",
+    )
+    revision: str | None = Field(
+        None, description="The hub revision (branch, tag or commit) of a Hugging Face id; unused for local paths."
+    )
 
 
 AdapterMethod = Literal["full", "lora", "dora", "qlora"]
 
 
 class AdapterConfig(_Strict):
-    """How a stage trains: full weights, or a peft adapter on a frozen base.
+    """How a stage trains: full weights, or a peft adapter on a frozen base."""
 
-    ``qlora`` is LoRA on a 4-bit base; it sets ``quantization`` when left empty.
-    """
-
-    method: AdapterMethod = "lora"
-    r: int = Field(8, ge=1)
-    alpha: int = Field(16, ge=1)
-    dropout: float = Field(0.05, ge=0.0, lt=1.0)
-    target_modules: list[str] | Literal["all-linear"] = "all-linear"
-    top_layers: int | None = Field(None, ge=1)  # adapt only the last N transformer blocks
-    quantization: QuantizationConfig | None = None
+    method: AdapterMethod = Field(
+        "lora",
+        description="`full` trains every weight; `lora`, `dora` (LoRA with weight decomposition) and `qlora` "
+        "(LoRA on a 4-bit base) train a peft adapter on the frozen base.",
+    )
+    r: int = Field(8, ge=1, description="The LoRA rank (peft `r`).")
+    alpha: int = Field(16, ge=1, description="The LoRA scaling numerator (peft `lora_alpha`; scale alpha / r).")
+    dropout: float = Field(0.05, ge=0.0, lt=1.0, description="Dropout on the LoRA branch (peft `lora_dropout`).")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear",
+        description="The module names that get an adapter, or `all-linear`: every linear layer but the output "
+        "head (`lm_head`; a classifier's head trains in full instead).",
+    )
+    top_layers: int | None = Field(
+        None,
+        ge=1,
+        description="Adapt only the last N transformer blocks (the backward pass stops below them); null: every "
+        "block. Not with `full`.",
+    )
+    quantization: QuantizationConfig | None = Field(
+        None,
+        description="Load the frozen base quantized with bitsandbytes; `qlora` fills in the defaults when empty. "
+        "Not with `full`.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> AdapterConfig:
@@ -67,32 +96,59 @@ class AdapterConfig(_Strict):
 
 
 class DataConfig(_Strict):
-    """Where a stage's data comes from.
+    """Where a stage's data comes from."""
 
-    ``train`` and ``eval`` are file paths or built-in demo sets
-    (``builtin:corpus``, ``builtin:instructions``, ``builtin:vuln-code``; add
-    ``/test`` for the held-out split). ``format`` names a registered source
-    format; when empty it is guessed from the file suffix (``.jsonl`` →
-    ``jsonl``, text files → ``text``).
-    """
-
-    train: str
-    eval: str | None = None
-    format: str | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
-    max_samples: int | None = Field(None, ge=1)
+    train: str = Field(
+        description="The training data: a file or folder path, or a built-in demo set (`builtin:corpus`, "
+        "`builtin:instructions`, `builtin:vuln-code`)."
+    )
+    eval: str | None = Field(
+        None,
+        description="Held-out data, as `train` (`builtin:NAME/test` is a built-in set's test split); "
+        "evaluated each epoch unless `trainer` says otherwise. null: no evaluation.",
+    )
+    format: str | None = Field(
+        None,
+        description="A registered source format (`llmsec data formats`) for `train` and `eval`; null: guessed "
+        "from the suffix (`.jsonl`: `jsonl`, text files and folders: `text`).",
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword arguments for the format's loader."
+    )
+    max_samples: int | None = Field(
+        None, ge=1, description="Load only the first N records of `train` and of `eval`; null: all."
+    )
 
 
 class _StageBase(_Strict):
-    name: str | None = None
-    data: DataConfig
-    adapter: AdapterConfig = Field(default_factory=AdapterConfig)
-    trainer: dict[str, Any] = Field(default_factory=dict)
-    max_length: int = Field(256, ge=8)
-    # Samples per optimizer step over all processes; gradient accumulation is derived
-    # from it (global / (per_device_train_batch_size x processes)), so the recipe
-    # trains the same way on 1 or N processes. None: use the trainer: mapping as is.
-    global_batch_size: int | None = Field(None, ge=1)
+    name: str | None = Field(
+        None,
+        description="The stage's name, unique in the recipe: its output folder `<output_dir>/<i>-<name>` and "
+        "how `--set` and logs refer to it. null: the stage's `kind`.",
+    )
+    data: DataConfig = Field(description="Where the stage's data comes from.")
+    adapter: AdapterConfig = Field(
+        default_factory=AdapterConfig, description="How the stage trains: full weights or a peft adapter."
+    )
+    trainer: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Hugging Face `TrainingArguments` fields (`trl.SFTConfig` for instruct stages), e.g. "
+        "`max_steps`, `learning_rate`, laid over llmsec's defaults; every key is checked before running. "
+        "`output_dir`, `seed`, `data_seed` and `max_length` are reserved: set them in the recipe.",
+    )
+    max_length: int = Field(
+        256,
+        ge=8,
+        description="Tokens per sequence: the packed block length (pretrain), trl's `max_length` (instruct), "
+        "where an input is truncated (transfer).",
+    )
+    global_batch_size: int | None = Field(
+        None,
+        ge=1,
+        description="Samples per optimizer step over all processes: gradient accumulation becomes global / "
+        "(`per_device_train_batch_size` × processes), so the recipe trains the same on 1 or N processes. "
+        "null: the `trainer` mapping as is. Not with `trainer.gradient_accumulation_steps`.",
+    )
 
     @model_validator(mode="after")
     def _one_batch_rule(self) -> _StageBase:
@@ -110,18 +166,28 @@ class _StageBase(_Strict):
 
 
 class VocabConfig(_Strict):
-    """Extend the tokenizer with domain tokens before pre-training (``llmsec vocab``).
+    """Extend the tokenizer with domain tokens before pre-training (as ``llmsec vocab extend`` does).
 
-    ``extend`` tokens are chosen on ``corpus`` (a data source in ``format``;
-    empty: the stage's train data) as those that most shorten it, added to the
-    tokenizer, and the embeddings grown to match (new rows trainable under LoRA).
+    The tokens that most shorten the corpus are added to the tokenizer and the
+    embeddings grown to match; the new rows train, beside a LoRA adapter too.
     """
 
-    extend: int = Field(ge=1)
-    corpus: str | None = None
-    format: str | None = None
-    method: Literal["auto", "bpe", "wordpiece"] = "auto"
-    min_frequency: int = Field(2, ge=1)
+    extend: int = Field(ge=1, description="How many domain tokens to add.")
+    corpus: str | None = Field(
+        None,
+        description="The data source the tokens are chosen on; null: the stage's `data.train` (as `data` loads it).",
+    )
+    format: str | None = Field(
+        None, description="The source format of `corpus`; null: guessed from its suffix. Needs `corpus`."
+    )
+    method: Literal["auto", "bpe", "wordpiece"] = Field(
+        "auto",
+        description="How candidate tokens are learnt: a BPE or WordPiece trainer; `auto`: WordPiece for a "
+        "WordPiece tokenizer, else BPE.",
+    )
+    min_frequency: int = Field(
+        2, ge=1, description="How often a candidate must occur in the corpus (and tokens it must save) to be added."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> VocabConfig:
@@ -136,31 +202,49 @@ class VocabConfig(_Strict):
 class PretrainStage(_StageBase):
     """Domain pre-training: continued causal-LM training, packed to ``max_length``."""
 
-    kind: Literal["pretrain"] = "pretrain"
-    vocab: VocabConfig | None = None  # domain vocabulary (llmsec.models.extend_vocabulary)
-    # Packed documents do not attend to each other (position ids restart at each EOS);
-    # on where the model's attention honours packed positions (llmsec.train._fastpath).
-    document_mask: bool = True
-    # trl's chunked LM head + cross-entropy: the (tokens x vocabulary) logits are never
-    # whole. None: on with CUDA (its Triton kernel pays there), off on the CPU, where
-    # the torch fallback measured slower for no memory saved at SmolLM2's 49k vocabulary.
-    fused_lm_head: bool | None = None
+    kind: Literal["pretrain"] = Field("pretrain", description="`pretrain`: picks this stage type.")
+    vocab: VocabConfig | None = Field(
+        None, description="Extend the tokenizer with domain tokens before training; null: keep the vocabulary."
+    )
+    document_mask: bool = Field(
+        True,
+        description="Packed documents do not attend to each other (position ids restart after each EOS), where "
+        "the model's attention honours packed positions; elsewhere a warning, and they do.",
+    )
+    fused_lm_head: bool | None = Field(
+        None,
+        description="trl's chunked LM head + cross-entropy: the (tokens × vocabulary) logits are never whole. "
+        "null: on with CUDA (its Triton kernel pays there), off on the CPU (the torch fallback measured slower, "
+        "for no memory saved at SmolLM2's 49k vocabulary).",
+    )
 
 
 class InstructStage(_StageBase):
     """Instruction tuning with trl's SFTTrainer; loss on assistant turns only."""
 
-    kind: Literal["instruct"] = "instruct"
-    system_prompt: str | None = None
-    task: str | None = None  # render a detection task's Examples as conversations
+    kind: Literal["instruct"] = Field("instruct", description="`instruct`: picks this stage type.")
+    system_prompt: str | None = Field(
+        None, description="A system turn put first in every conversation that has none."
+    )
+    task: str | None = Field(
+        None,
+        description="A registered task (`llmsec data tasks`) whose labelled examples are rendered as "
+        "conversations; null: the data must be conversations.",
+    )
 
 
 class TransferStage(_StageBase):
     """Transfer learning: a classification head for a detection task."""
 
-    kind: Literal["transfer"] = "transfer"
-    task: str = "vuln-detect"
-    class_weights: Literal["balanced", "none"] | list[float] = "balanced"
+    kind: Literal["transfer"] = Field("transfer", description="`transfer`: picks this stage type.")
+    task: str = Field(
+        "vuln-detect", description="The registered task (`llmsec data tasks`) whose labels the head predicts."
+    )
+    class_weights: Literal["balanced", "none"] | list[float] = Field(
+        "balanced",
+        description="Loss weight per class: `balanced` (inverse frequency in the training data), `none`, or one "
+        "weight per label in the task's label order.",
+    )
 
 
 StageConfig = Annotated[PretrainStage | InstructStage | TransferStage, Field(discriminator="kind")]
@@ -174,20 +258,30 @@ class CheckpointingConfig(_Strict):
     atomically and verifies it before resuming.
     """
 
-    # Record the ids (token-hash) of the samples of every optimizer step in
-    # <stage>/_trainer/samples.jsonl: an audit of exactly what trained the weights.
-    record_samples: bool = False
+    record_samples: bool = Field(
+        False,
+        description="Record the ids (token hashes) of every optimizer step's samples in "
+        "`<stage>/_trainer/samples.jsonl`: an audit of exactly what trained the weights.",
+    )
 
 
 class Recipe(_Strict):
     """A whole training recipe: a base model and the stages to run on it."""
 
-    name: str = "llmsec-run"
-    seed: int = 42
-    output_dir: Path = Path("runs/llmsec-run")
-    model: ModelConfig
-    stages: list[StageConfig] = Field(min_length=1)
-    checkpointing: CheckpointingConfig = Field(default_factory=CheckpointingConfig)
+    name: str = Field("llmsec-run", description="The run's name, kept in the saved `<output_dir>/recipe.yaml`.")
+    seed: int = Field(42, description="The seed of every stage (model init, data order: trainer `seed`, `data_seed`).")
+    output_dir: Path = Field(
+        Path("runs/llmsec-run"),
+        description="Where the run writes `recipe.yaml` and one checkpoint folder per stage, `<i>-<stage>`.",
+    )
+    model: ModelConfig = Field(description="The base model the first stage starts from.")
+    stages: list[StageConfig] = Field(
+        min_length=1,
+        description="The stages, in order, told apart by `kind`; each starts from the previous one's checkpoint.",
+    )
+    checkpointing: CheckpointingConfig = Field(
+        default_factory=CheckpointingConfig, description="Intermediate checkpoints, for resume."
+    )
 
     @model_validator(mode="after")
     def _unique_stage_names(self) -> Recipe:
