@@ -138,3 +138,16 @@ def test_failed_conversion_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(RuntimeError, match="boom"):
         _gguf.convert_gguf(gguf, tmp_path / "cache" / "m")
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_load_model_checks_the_pinned_revision_in_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmsec.config import ModelConfig
+    from llmsec.models import load_model, load_tokenizer
+
+    asked: list[str | None] = []
+    monkeypatch.setattr(_resolve, "in_hub_cache", lambda repo, revision=None: asked.append(revision) or False)
+    cfg = ModelConfig(name="org/pinned-model", revision="v1.2")
+    for load in (load_model, load_tokenizer):
+        with pytest.raises(ModelNotFoundError):
+            load(cfg)
+    assert asked == ["v1.2", "v1.2"]

@@ -48,7 +48,7 @@ def load_tokenizer(model: ModelConfig | str) -> PreTrainedTokenizerBase:
             return load_tokenizer(cfg.model_copy(update={"name": base, "gguf_file": None}))
         path = str(source)
     else:
-        path = resolve_model(cfg.name, gguf_file=cfg.gguf_file)
+        path = resolve_model(cfg.name, gguf_file=cfg.gguf_file, revision=cfg.revision)
 
     from transformers import AutoTokenizer
 
@@ -107,7 +107,7 @@ def load_model(
                                  "load it with head='classifier'")
             return _load_classifier_adapter(cfg, source, labels, quantization)
 
-    path = resolve_model(cfg.name, gguf_file=cfg.gguf_file)
+    path = resolve_model(cfg.name, gguf_file=cfg.gguf_file, revision=cfg.revision)
     kwargs: dict[str, Any] = {"dtype": _dtype(cfg.dtype)}
     if quantization is not None:
         skip = HEAD_NAMES if head == "classifier" else None  # the new head trains in full precision
