@@ -4,6 +4,7 @@ from ._io import RecipeError, apply_override, dump_recipe, load_recipe, package_
 from ._reference import recipe_reference
 from ._schema import (
     AdapterConfig,
+    CheckpointingConfig,
     DataConfig,
     InstructStage,
     ModelConfig,
@@ -17,6 +18,7 @@ from ._schema import (
 
 __all__ = [
     "AdapterConfig",
+    "CheckpointingConfig",
     "DataConfig",
     "InstructStage",
     "ModelConfig",
