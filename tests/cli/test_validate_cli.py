@@ -22,6 +22,7 @@ def test_schema_is_the_recipe_json_schema() -> None:
     assert {"model", "stages", "output_dir"} <= set(schema["properties"])
     assert schema["required"] == ["model", "stages"]
     stage_kinds = {ref["$ref"].rsplit("/", 1)[-1] for ref in schema["properties"]["stages"]["items"]["oneOf"]}
+    assert all(schema["$defs"][k]["required"][0] == "kind" for k in stage_kinds)  # pydantic refuses a stage without it
     assert stage_kinds == {"PretrainStage", "InstructStage", "TransferStage"}
     assert schema["$defs"]["AdapterConfig"]["properties"]["r"]["description"] == "The LoRA rank (peft `r`)."
 

@@ -120,7 +120,14 @@ class DataConfig(_Strict):
     )
 
 
+def _kind_is_required(schema: dict[str, Any]) -> None:
+    # A stage without `kind` is refused (the discriminator); say so in the JSON schema too.
+    schema["required"] = ["kind", *[k for k in schema.get("required", []) if k != "kind"]]
+
+
 class _StageBase(_Strict):
+    model_config = ConfigDict(json_schema_extra=_kind_is_required)
+
     name: str | None = Field(
         None,
         description="The stage's name, unique in the recipe: its output folder `<output_dir>/<i>-<name>` and "
