@@ -199,3 +199,18 @@ def test_pretrainer_with_fused_lm_head_matches_plain(tiny_llama_dir: Path, tmp_p
     assert losses[True] == pytest.approx(losses[False], rel=1e-4)
     assert runs[True].metrics["eval_loss"] == pytest.approx(runs[False].metrics["eval_loss"], rel=1e-4)
     assert eval_logits and all(x is None for x in eval_logits)  # evaluation never gathers logits
+
+
+@pytest.mark.parametrize("kind", ["instruct", "pretrain", "transfer"])
+def test_cuda_settings_build_valid_arguments(kind: str, probes, tmp_path: Path) -> None:
+    """Every fast-path key is a live field with a valid value (catches renames across trl/transformers)."""
+    from transformers import TrainingArguments
+    from trl import SFTConfig
+
+    probes(True, True)
+    cls = SFTConfig if kind == "instruct" else TrainingArguments
+    # use_cpu only lets bf16 validate on this CPU; the CUDA settings are what is checked.
+    args = cls(output_dir=str(tmp_path), use_cpu=True, **fast_path_settings(kind, cuda=True))
+    assert args.bf16 and args.use_liger_kernel and args.optim == "paged_adamw_8bit"
+    if kind == "instruct":
+        assert args.packing and args.padding_free and args.packing_strategy == "bfd"
