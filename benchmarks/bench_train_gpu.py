@@ -215,15 +215,14 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
         else:
             from transformers import Trainer
 
-            from llmsec.train._fastpath import add_chunked_lm_head, pretrain_collate
+            from llmsec.train._fastpath import add_chunked_lm_head, keep_liger_off_the_lm_head, pretrain_collate
 
             flat = [t for d in docs for t in d]
             blocks = [flat[i:i + a.seq_len] for i in range(0, len(flat) - a.seq_len + 1, a.seq_len)]
             args = build_training_args(common, output_dir=work, seed=a.seed, stage_kind="pretrain",
                                        prediction_loss_only=True)
             # As DomainPretrainer on CUDA (fused_lm_head); on the CPU too here, so --tiny runs that path.
-            if getattr(args, "use_liger_kernel", False):
-                args.liger_kernel_config = {**(args.liger_kernel_config or {}), "fused_linear_cross_entropy": False}
+            keep_liger_off_the_lm_head(args)
             trainer = Trainer(model=model, args=args, train_dataset=Dataset.from_dict({"input_ids": blocks}),
                               data_collator=pretrain_collate(model, EOS, document_mask=True, fused_lm_head=True),
                               callbacks=[meter.callback])

@@ -214,3 +214,17 @@ def test_cuda_settings_build_valid_arguments(kind: str, probes, tmp_path: Path) 
     assert args.bf16 and args.use_liger_kernel and args.optim == "paged_adamw_8bit"
     if kind == "instruct":
         assert args.packing and args.padding_free and args.packing_strategy == "bfd"
+
+
+def test_liger_keeps_its_layer_kernels_but_not_the_lm_head(tmp_path: Path) -> None:
+    from transformers import TrainingArguments
+
+    from llmsec.train._fastpath import keep_liger_off_the_lm_head
+
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, use_liger_kernel=True,
+                             liger_kernel_config={"rms_norm": True})
+    keep_liger_off_the_lm_head(args)
+    assert args.liger_kernel_config == {"rms_norm": True, "fused_linear_cross_entropy": False}
+    plain = TrainingArguments(output_dir=str(tmp_path), use_cpu=True)
+    keep_liger_off_the_lm_head(plain)
+    assert not plain.liger_kernel_config  # without liger nothing is set

@@ -105,6 +105,17 @@ def add_chunked_lm_head(model: Any) -> None:
     add_fused_lm_head(_base_model(model))
 
 
+def keep_liger_off_the_lm_head(args: Any) -> None:
+    """Turn off liger's own fused cross-entropy (kept: its RMSNorm / SwiGLU / RoPE kernels).
+
+    With ``use_liger_kernel`` the trainer applies liger when it is built, and liger's
+    fused cross-entropy replaces the model's forward, which would drop trl's chunked
+    head; trl's SFTTrainer does the same for its own head.
+    """
+    if getattr(args, "use_liger_kernel", False):
+        args.liger_kernel_config = {**(args.liger_kernel_config or {}), "fused_linear_cross_entropy": False}
+
+
 def with_fused_lm_head(collate: Any) -> Any:
     """Wrap a collator so that every batch asks the model for its fused LM head loss."""
 

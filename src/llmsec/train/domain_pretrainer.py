@@ -12,7 +12,7 @@ from ._common import (
     StageSettings,
 )
 from ._corpus import packed_corpus
-from ._fastpath import add_chunked_lm_head, pretrain_collate
+from ._fastpath import add_chunked_lm_head, keep_liger_off_the_lm_head, pretrain_collate
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +52,8 @@ class DomainPretrainer(StageSettings):
             prediction_loss_only=True,  # evaluation needs the loss only; never gather the logits
         )
         fused = cfg.fused_lm_head if cfg.fused_lm_head is not None else cuda_available()
-        if fused and getattr(args, "use_liger_kernel", False):
-            # liger's own fused cross-entropy would replace the forward that carries trl's head.
-            args.liger_kernel_config = {**(args.liger_kernel_config or {}), "fused_linear_cross_entropy": False}
+        if fused:
+            keep_liger_off_the_lm_head(args)
         # Stream the corpus into a memory-mapped Arrow file (the main process first, the others reuse it).
         with args.main_process_first(desc="packing the corpus"):
             train_ds, train_report = packed_corpus(cfg, "train", tokenizer, self._scratch / "data")  # type: ignore[misc]
