@@ -11,8 +11,12 @@ documents, sequence length 2048, batch 8, and times ``--steps`` optimizer steps 
 * ``llmsec-instruct-qlora`` / ``llmsec-instruct-bf16-lora``: what
   ``InstructionTuner`` runs (llmsec ``load_model`` + ``attach_adapter`` + trl
   ``SFTTrainer`` with ``build_training_args``, i.e. the GPU fast path);
+* ``llmsec-instruct-qlora-ckpt``: the same with activation checkpointing kept on
+  (``trainer: {activation_checkpointing: true}``), the memory-matched comparison:
+  without checkpointing a Llama-1B block keeps ~119 KB of activations per token
+  (``bench_activation_memory.py``), ~31 GB at 8 x 2048 tokens over 16 blocks;
 * ``llmsec-pretrain-qlora``: what ``DomainPretrainer`` runs (EOS-joined blocks,
-  document-masked collator, fast path);
+  document-masked collator, chunked LM head, fast path);
 
 reporting tokens/s (real tokens, after the first step), peak GB
 (``torch.cuda.max_memory_allocated``), MFU (6 x parameters x tokens/s over
@@ -48,9 +52,10 @@ EOS = 2
 # trl's fp32 AdamW move the loss by a few 1e-3 over 20 steps at a loss of ~11.8; fp32 on the CPU is exact.
 LOSS_TOL = {"gpu": 0.05, "cpu": 1e-3}
 
-TRAIN_MODES = ["vanilla-qlora", "llmsec-instruct-qlora", "llmsec-pretrain-qlora",
+TRAIN_MODES = ["vanilla-qlora", "llmsec-instruct-qlora", "llmsec-instruct-qlora-ckpt", "llmsec-pretrain-qlora",
                "vanilla-bf16-lora", "llmsec-instruct-bf16-lora"]
 PAIRS = {"qlora": ("vanilla-qlora", "llmsec-instruct-qlora"),
+         "qlora-ckpt": ("vanilla-qlora", "llmsec-instruct-qlora-ckpt"),
          "bf16-lora": ("vanilla-bf16-lora", "llmsec-instruct-bf16-lora")}
 
 
@@ -157,7 +162,7 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
     from datasets import Dataset
     from transformers import set_seed
 
-    quantized = mode.endswith("qlora") and cuda
+    quantized = "qlora" in mode and cuda
     dtype = torch.bfloat16 if cuda else torch.float32
     common = dict(max_steps=a.steps, per_device_train_batch_size=a.batch, logging_steps=1, learning_rate=2e-4,
                   lr_scheduler_type="constant", warmup_steps=0, save_strategy="no", report_to="none",
@@ -192,7 +197,7 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
         from llmsec.models import attach_adapter, load_model
         from llmsec.train._args import build_training_args
 
-        if a.llmsec_checkpointing:  # a trainer: key, as a recipe would set it (user keys win over the fast path)
+        if a.llmsec_checkpointing or mode.endswith("-ckpt"):  # a trainer: key, as a recipe sets it (user keys win)
             common["activation_checkpointing"] = True
 
         quant = QuantizationConfig() if quantized else None
@@ -236,7 +241,7 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
         "mfu": 6 * n_params * tps / (a.peak_tflops * 1e12),
         "loss_last": step_losses(trainer)[-1], "losses": step_losses(trainer),
         "settings": {k: getattr(trainer.args, k, None) for k in
-                     ("bf16", "gradient_checkpointing", "optim", "use_liger_kernel", "padding_free", "packing")},
+                     ("bf16", "activation_checkpointing", "optim", "use_liger_kernel", "padding_free", "packing")},
     }
     del trainer, model
     gc.collect()

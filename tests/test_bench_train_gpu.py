@@ -13,8 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "bench_train_gpu.py"
-MODES = ["vanilla-qlora", "llmsec-instruct-qlora", "llmsec-pretrain-qlora", "vanilla-bf16-lora",
-         "llmsec-instruct-bf16-lora"]
+MODES = ["vanilla-qlora", "llmsec-instruct-qlora", "llmsec-instruct-qlora-ckpt", "llmsec-pretrain-qlora",
+         "vanilla-bf16-lora", "llmsec-instruct-bf16-lora"]
 
 
 @pytest.mark.slow
@@ -31,7 +31,10 @@ def test_tiny_benchmark_writes_every_row(tmp_path: Path) -> None:
             assert math.isfinite(row[key]), (row["mode"], key)
         assert row["tokens_per_s"] > 0 and 0 < row["loss_last"] < 20
         assert row["quantized"] is False  # no bitsandbytes 4-bit on the CPU
-    assert set(r["loss_agreement"]) == {"qlora", "bf16-lora"}
+    assert set(r["loss_agreement"]) == {"qlora", "qlora-ckpt", "bf16-lora"}
+    settings = {row["mode"]: row["settings"] for row in r["train"]}
+    assert settings["llmsec-instruct-qlora-ckpt"]["activation_checkpointing"] is True
+    assert settings["llmsec-instruct-qlora"]["activation_checkpointing"] is False
     for c in r["loss_agreement"].values():
         assert c["steps"] == 3 and c["ok"] and c["max_abs_loss_diff"] <= c["tolerance"]
     assert [row["precision"] for row in r["inference"]] == ["4bit", "bf16"]
