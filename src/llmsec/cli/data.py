@@ -158,8 +158,9 @@ def prepare_command(
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     if report.audit is not None:
         print_audit_findings(console, report.audit["findings"], f"audit: {report.audit['verdict']}")
+    audit_files = [f for f in report.files if f.startswith("audit")]
     console.print(f"wrote {escape(str(out))}: dataset (load_from_disk), train/test.jsonl, report.json, report.md"
-                  + (", audit.json, audit.md" if report.audit is not None else ""))
+                  + "".join(f", {f}" for f in audit_files))
 
 
 _STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "n/a": "dim"}

@@ -50,14 +50,17 @@ def eval_(
                           few_shot_data=few_shot_data, max_new_tokens=max_new_tokens, strict=strict,
                           baseline_train=baseline_train, require_head=require_head, audit=audit)
         files = write_report(result, out, predictions=predictions)
+        card_path = None
         if card:
             from ..train import is_checkpoint
 
             if not is_checkpoint(model):
                 raise ValueError(f"--card needs an llmsec checkpoint directory, got {model}")
-            files["README.md"] = write_model_card(model, result)
+            card_path = write_model_card(model, result)
     print_result(console, result)
     console.print(f"report: {out} ({', '.join(sorted(files))})")
+    if card_path is not None:
+        console.print(f"model card: {card_path}")
 
 
 def print_result(console: Any, result: dict[str, Any]) -> None:
