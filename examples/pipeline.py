@@ -19,20 +19,25 @@ def main() -> None:
 
     lora = AdapterConfig(method="lora", r=16, alpha=32)
     steps = {"max_steps": args.max_steps} if args.max_steps > 0 else {}
-    recipe = Recipe(
+    recipe = Recipe(  # the same settings as examples/recipes/pipeline.yaml
         name="pipeline-py",
         output_dir=args.out,
         model=ModelConfig(name="smollm2-135m-instruct"),
         stages=[
             PretrainStage(name="domain", data=DataConfig(train="builtin:corpus", eval="builtin:corpus/test"),
-                          adapter=lora, max_length=256, trainer={"learning_rate": 5e-4, **steps}),
+                          adapter=lora, max_length=256,
+                          trainer={"num_train_epochs": 1, "per_device_train_batch_size": 4, "learning_rate": 5e-4,
+                                   **steps}),
             InstructStage(name="instructions",
                           data=DataConfig(train="builtin:instructions", eval="builtin:instructions/test"),
-                          adapter=lora, max_length=384, trainer={"learning_rate": 2e-4, **steps}),
+                          adapter=lora, max_length=384,
+                          trainer={"num_train_epochs": 1, "per_device_train_batch_size": 4, "learning_rate": 2e-4,
+                                   **steps}),
             TransferStage(name="vuln-detect", task="vuln-detect",
                           data=DataConfig(train="builtin:vuln-code", eval="builtin:vuln-code/test"),
                           adapter=lora, max_length=256,
-                          trainer={"num_train_epochs": 3, "learning_rate": 5e-4, **steps}),
+                          trainer={"num_train_epochs": 3, "per_device_train_batch_size": 8, "learning_rate": 5e-4,
+                                   **steps}),
         ],
     )
     checkpoints = llmsec.Pipeline(recipe).run()
