@@ -130,3 +130,17 @@ def test_cli_eval_and_compare(setup: dict, tiny_llama_dir: Path, tmp_path: Path)
     assert [r["metric"] for r in comp["comparison"]] == ["accuracy", "f1", "mcc", "roc_auc"]
     assert comp["base"]["n"] == comp["adapted"]["n"] == 4 and comp["bootstrap"]["n_resamples"] == 200
     assert "B - A" in (cmp_out / "compare.md").read_text()
+
+
+def test_compare_fails_fast_when_the_base_cannot_be_scored(setup: dict, tiny_bert_dir: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmsec.eval import _evaluate, check_scorable, compare
+
+    def never(*args, **kwargs):
+        raise AssertionError("evaluated before the base was checked")
+
+    monkeypatch.setattr(_evaluate, "evaluate", never)
+    with pytest.raises(ValueError, match=r"no task head .* no chat template"):
+        compare(tiny_bert_dir, setup["ckpt"])  # a bare encoder: no head and no chat template
+    check_scorable(setup["ckpt"], "vuln-detect", require_head=True)  # a trained head passes
+    check_scorable(tiny_bert_dir, "cti-mcq")  # generation tasks are not checked here

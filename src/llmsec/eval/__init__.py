@@ -15,7 +15,7 @@ from ._ctibench import (
     score_ctibench,
     technique_set_f1,
 )
-from ._evaluate import SCHEMA_VERSION, detection_summary, evaluate, parse_quantize
+from ._evaluate import SCHEMA_VERSION, check_scorable, detection_summary, evaluate, parse_quantize
 from ._extract import extract_choice, extract_cvss_vector, extract_cwe, extract_cwe_ids, extract_technique_ids
 from ._generate import GENERATION_TASKS, GenerationTask, build_prompt, generate_texts, score_generation
 from ._lineage import ContaminationError, contamination_check, training_sources
@@ -36,6 +36,7 @@ __all__ = [
     "VDPoint",
     "answer_perplexity",
     "build_prompt",
+    "check_scorable",
     "classifier_probs",
     "compare",
     "compare_markdown",

@@ -140,8 +140,13 @@ def compare(
     Returns:
         ``{"schema_version", "task", "base": result, "adapted": result, "comparison": rows, "bootstrap"}``.
     """
-    from ._evaluate import SCHEMA_VERSION, evaluate
+    from ..train import is_checkpoint, read_checkpoint
+    from ._evaluate import SCHEMA_VERSION, _model_config, check_scorable, evaluate
 
+    name = _model_config(adapted).name
+    task_name = task or (read_checkpoint(name).task if is_checkpoint(name) else None)
+    if task_name:  # the base is scored second: find out first that it can be
+        check_scorable(base, task_name, require_head=evaluate_kwargs.get("require_head", False))
     b = evaluate(adapted, task=task, data=data, **evaluate_kwargs)
     kwargs = {**evaluate_kwargs, "baseline": False, "strict": False, "data_format": b["data"]["format"]}
     a = evaluate(base, task=b["task"], data=b["data"]["source"], **kwargs)

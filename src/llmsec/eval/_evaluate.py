@@ -210,7 +210,8 @@ def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | 
     _check_labels(examples, labels, source, task_obj.name)
     y_true = np.array([labels.index(r.label) for r in examples])
     texts = [r.text for r in examples]
-    if checkpoint is not None and checkpoint.labels:
+    if _detection_method(spec, checkpoint, task_obj, tokenizer, require_head) == "classifier":
+        assert checkpoint is not None and checkpoint.labels
         if checkpoint.labels != labels:
             raise ValueError(f"{checkpoint.path}: checkpoint labels {checkpoint.labels} differ from task "
                              f"{task_obj.name!r}'s {labels}; evaluate it on the task it was trained for")
@@ -218,20 +219,46 @@ def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | 
         probs = classifier_probs(net, tokenizer, texts, max_length=max_length, batch_size=batch_size)
         method = "classifier"
     else:
-        if require_head:
-            what = (f"a {checkpoint.kind} checkpoint whose llmsec.json has no labels" if checkpoint
-                    else "not a checkpoint")
-            raise ValueError(f"{spec.name}: no task head for detection task {task_obj.name!r} ({what}); train a "
-                             "transfer stage for it, or drop --require-head to score it zero-shot")
-        if not getattr(tokenizer, "chat_template", None):
-            raise ValueError(f"{spec.name}: no task head for detection task {task_obj.name!r} and no chat template "
-                             "to ask it zero-shot; evaluate a checkpoint trained by a transfer stage, or a chat "
-                             "model")
         net = load_model(spec, quantization=quant)
         probs = zero_shot_probs(net, tokenizer, texts, labels, instruction=task_obj.instruction, max_length=max_length)
         method = "zero-shot"
     result.update(kind="detection", method=method, labels=labels, metrics=detection_summary(y_true, probs),
                   main_metric="f1", higher_is_better=True, items=_detection_items(y_true, probs))
+
+
+def _detection_method(spec: ModelConfig, checkpoint: Checkpoint | None, task_obj: Any, tokenizer: Any,
+                      require_head: bool) -> str:
+    """``"classifier"`` (the checkpoint's head) or ``"zero-shot"`` (a chat model asked); else a clear error."""
+    if checkpoint is not None and checkpoint.labels:
+        return "classifier"
+    if require_head:
+        what = f"a {checkpoint.kind} checkpoint whose llmsec.json has no labels" if checkpoint else "not a checkpoint"
+        raise ValueError(f"{spec.name}: no task head for detection task {task_obj.name!r} ({what}); train a "
+                         "transfer stage for it, or drop --require-head to score it zero-shot")
+    if not getattr(tokenizer, "chat_template", None):
+        raise ValueError(f"{spec.name}: no task head for detection task {task_obj.name!r} and no chat template "
+                         "to ask it zero-shot; evaluate a checkpoint trained by a transfer stage, or a chat "
+                         "model")
+    return "zero-shot"
+
+
+def check_scorable(model: str | Path | Checkpoint | ModelConfig, task: str, *, require_head: bool = False) -> None:
+    """Fail fast, before any weights load, when ``model`` cannot be scored on detection ``task``.
+
+    Reads only the checkpoint manifest and the tokenizer; raises the error
+    :func:`evaluate` would raise after loading and scoring everything else
+    (no task head and no chat template to ask zero-shot). Other tasks pass.
+    """
+    if task not in TASKS or (get_generation_task(task) is not None):
+        return
+    task_obj = get_task(task)
+    if not task_obj.labels:  # an open-label task is a detection task only for labelled records
+        return
+    from ..models import load_tokenizer
+
+    spec = _model_config(model)
+    checkpoint = read_checkpoint(spec.name) if is_checkpoint(spec.name) else None
+    _detection_method(spec, checkpoint, task_obj, load_tokenizer(spec), require_head)
 
 
 def _check_labels(examples: Sequence[Example], labels: Sequence[str], source: str, task: str) -> None:
