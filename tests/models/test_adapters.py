@@ -64,6 +64,26 @@ def test_qlora_base_is_4bit_nf4(tiny_llama_dir: Path) -> None:
     assert total == sum(p.numel() for p in load_model(str(tiny_llama_dir)).parameters())
 
 
+def test_qlora_with_bf16_storage_trains_like_uint8_storage(tiny_llama_dir: Path) -> None:
+    """``quant_storage: bfloat16`` (for FSDP) packs the same 4-bit weights into bf16 storage."""
+    losses = {}
+    for storage in ("uint8", "bfloat16"):
+        adapter = AdapterConfig(method="qlora", r=4, alpha=8, dropout=0.0,
+                                quantization=QuantizationConfig(quant_storage=storage))
+        base = _load(tiny_llama_dir, adapter)
+        weight = base.model.layers[0].self_attn.q_proj.weight
+        assert weight.dtype == getattr(torch, storage)
+        _, total = trainable_parameters(base)
+        assert total == sum(p.numel() for p in load_model(str(tiny_llama_dir)).parameters())
+        torch.manual_seed(0)
+        model = attach_adapter(base, adapter, task="causal-lm")
+        changed = _step(model, _causal_batch())
+        assert any(c for n, c in changed.items() if "lora_B" in n)
+        with torch.no_grad():
+            losses[storage] = float(model(**_causal_batch()).loss)
+    assert losses["bfloat16"] == pytest.approx(losses["uint8"], rel=1e-5)
+
+
 def test_qlora_trains_after_an_eval_pass(tiny_llama_dir: Path) -> None:
     """bitsandbytes' CPU inference repacking would break (hidden 16) or corrupt gradients."""
     adapter = AdapterConfig(method="qlora", r=4, alpha=8, dropout=0.0)

@@ -25,6 +25,11 @@ class QuantizationConfig(_Strict):
     compute_dtype: Literal["float32", "bfloat16", "float16"] = Field(
         "bfloat16", description="The dtype 4-bit layers compute in (`bnb_4bit_compute_dtype`); 4-bit only."
     )
+    quant_storage: Literal["uint8", "bfloat16", "float16", "float32"] = Field(
+        "uint8", description="The dtype the packed 4-bit weights are stored in (`bnb_4bit_quant_storage`); set it "
+        "to the adapter's compute dtype (e.g. bfloat16) for FSDP, which shards every parameter of one dtype "
+        "together; 4-bit only."
+    )
 
 
 class ModelConfig(_Strict):

@@ -21,7 +21,8 @@ def bnb_config(
 ) -> BitsAndBytesConfig:
     """The transformers ``BitsAndBytesConfig`` for a recipe's quantization section.
 
-    4-bit: ``quant_type`` (nf4/fp4), double quantization and the compute dtype;
+    4-bit: ``quant_type`` (nf4/fp4), double quantization, the compute dtype and
+    the storage dtype of the packed weights (bf16 for FSDP);
     8-bit: LLM.int8(). Both run on CUDA and, more slowly, on the CPU
     (bitsandbytes >= 0.45).
 
@@ -50,6 +51,7 @@ def bnb_config(
         bnb_4bit_quant_type=quantization.quant_type,
         bnb_4bit_use_double_quant=quantization.double_quant,
         bnb_4bit_compute_dtype=getattr(torch, quantization.compute_dtype),
+        bnb_4bit_quant_storage=getattr(torch, quantization.quant_storage),
     )
 
 
