@@ -240,8 +240,11 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
         "peak_gb": torch.cuda.max_memory_allocated() / 1e9 if cuda else 0.0,
         "mfu": 6 * n_params * tps / (a.peak_tflops * 1e12),
         "loss_last": step_losses(trainer)[-1], "losses": step_losses(trainer),
-        "settings": {k: getattr(trainer.args, k, None) for k in
-                     ("bf16", "activation_checkpointing", "optim", "use_liger_kernel", "padding_free", "packing")},
+        "settings": {**{k: getattr(trainer.args, k, None) for k in
+                        ("bf16", "optim", "use_liger_kernel", "padding_free", "packing")},
+                     # transformers >= 5.2x spells it activation_checkpointing, 5.17 (the GPU image) gradient_
+                     "activation_checkpointing": getattr(trainer.args, "activation_checkpointing",
+                                                         getattr(trainer.args, "gradient_checkpointing", None))},
     }
     del trainer, model
     gc.collect()

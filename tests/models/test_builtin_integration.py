@@ -65,3 +65,25 @@ def test_minilm_two_label_classifier() -> None:
         probs = model(**batch).logits.softmax(-1)
     assert probs.shape == (2, 2)
     torch.testing.assert_close(probs.sum(-1), torch.ones(2))
+
+
+def test_gguf_tokenizer_is_repaired_to_its_metadata() -> None:
+    """What transformers 5.17 got wrong reading SmolLM2's GGUF (EOS, decoder) is put right from the file."""
+    from tokenizers import decoders
+    from transformers import AutoTokenizer
+
+    from llmsec.models._gguf import repair_tokenizer
+
+    _needs("smollm2-135m-instruct")
+    gguf = BUILTIN_MODELS["smollm2-135m-instruct"].locate()
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    repair_tokenizer(tok, gguf)  # whatever this transformers version reads wrong (5.17: EOS and decoder)
+    assert tok.eos_token == "<|im_end|>" and isinstance(tok.backend_tokenizer.decoder, decoders.ByteLevel)
+    assert repair_tokenizer(tok, gguf) == []  # then nothing is left to change
+    text = "flarum is a forum; CVE-2021-44228 in log4j"
+    tok.eos_token = "<|im_start|>"  # as 5.17 left it
+    tok.backend_tokenizer.decoder = decoders.Sequence([decoders.ByteFallback(), decoders.Fuse(),
+                                                       decoders.Replace("▁", " "), decoders.ByteLevel()])
+    fixed = repair_tokenizer(tok, gguf)
+    assert fixed == ["eos_token '<|im_start|>' -> '<|im_end|>'", "decoder -> ByteLevel"]
+    assert tok.eos_token == "<|im_end|>" and tok.decode(tok(text)["input_ids"]) == text

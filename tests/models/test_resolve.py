@@ -71,7 +71,7 @@ def _fake_convert(calls: list[Path]):
         calls.append(gguf)
         tmp.mkdir(parents=True)
         (tmp / "config.json").write_text("{}")
-        (tmp / _gguf.STAMP).write_text(json.dumps(_gguf.source_stamp(gguf)))
+        (tmp / _gguf.STAMP).write_text(json.dumps(_gguf.conversion_stamp(gguf)))
 
     return convert
 
@@ -124,6 +124,17 @@ def test_publish_replaces_a_stale_conversion(tmp_path: Path, monkeypatch: pytest
     _gguf.convert_gguf(gguf, out)
     assert len(calls) == 1 and _gguf.is_converted(out, gguf)
     assert sorted(p.name for p in out.parent.iterdir()) == ["m"]
+
+
+def test_an_older_conversion_is_converted_again_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+    monkeypatch.setattr(_gguf, "_convert", _fake_convert(calls))
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    first = Path(resolve_model(str(gguf)))
+    (first / _gguf.STAMP).write_text(json.dumps(_gguf.source_stamp(gguf)))  # written before CONVERSION existed
+    assert resolve_model(str(gguf)) == str(first)  # same folder, no orphan left behind
+    assert len(calls) == 2 and _gguf.is_converted(first, gguf)
 
 
 def test_failed_conversion_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

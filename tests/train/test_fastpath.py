@@ -210,7 +210,10 @@ def test_cuda_settings_build_valid_arguments(kind: str, probes, tmp_path: Path) 
     probes(True, True)
     cls = SFTConfig if kind == "instruct" else TrainingArguments
     # use_cpu only lets bf16 validate on this CPU; the CUDA settings are what is checked.
-    args = cls(output_dir=str(tmp_path), use_cpu=True, **fast_path_settings(kind, cuda=True))
+    from llmsec.train._args import installed_checkpointing_names
+
+    settings = installed_checkpointing_names(fast_path_settings(kind, cuda=True))
+    args = cls(output_dir=str(tmp_path), use_cpu=True, **settings)
     assert args.bf16 and args.use_liger_kernel and args.optim == "paged_adamw_8bit"
     if kind == "instruct":
         assert args.packing and args.padding_free and args.packing_strategy == "bfd"
@@ -228,3 +231,17 @@ def test_liger_keeps_its_layer_kernels_but_not_the_lm_head(tmp_path: Path) -> No
     plain = TrainingArguments(output_dir=str(tmp_path), use_cpu=True)
     keep_liger_off_the_lm_head(plain)
     assert not plain.liger_kernel_config  # without liger nothing is set
+
+
+def test_checkpointing_takes_either_spelling(tmp_path: Path) -> None:
+    """transformers 5.2x renamed gradient_checkpointing to activation_checkpointing; 5.17 (GPU image) has the old."""
+    from llmsec.train._args import _fields, check_trainer_keys, installed_checkpointing_names
+
+    new = "activation_checkpointing" in _fields(False)
+    name = "activation_checkpointing" if new else "gradient_checkpointing"
+    for key in ("gradient_checkpointing", "activation_checkpointing"):
+        assert check_trainer_keys({key: True, f"{key}_kwargs": {"use_reentrant": False}}, sft=False) == []
+        args = build_training_args({key: True}, output_dir=tmp_path, seed=0)
+        assert getattr(args, name) is True
+    assert installed_checkpointing_names({"activation_checkpointing_kwargs": {"a": 1}}) == {f"{name}_kwargs": {"a": 1}}
+    assert getattr(build_training_args({}, output_dir=tmp_path, seed=0), name) is False  # off unless asked

@@ -9,16 +9,25 @@ import shutil
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 STAMP = "llmsec-source.json"
+# How a GGUF is converted; a cache written by an older conversion is converted again.
+# 2: the tokenizer's special tokens and decoder are checked against the GGUF metadata.
+CONVERSION = 2
 
 
 def source_stamp(gguf: Path) -> dict[str, object]:
     """What identifies a GGUF file cheaply: its resolved path, size and modification time."""
     st = gguf.stat()
     return {"gguf": str(gguf.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def conversion_stamp(gguf: Path) -> dict[str, object]:
+    """What a finished conversion records: the source's stamp and the conversion's version."""
+    return {**source_stamp(gguf), "conversion": CONVERSION}
 
 
 def is_converted(out_dir: Path, gguf: Path | None = None) -> bool:
@@ -32,8 +41,8 @@ def is_converted(out_dir: Path, gguf: Path | None = None) -> bool:
         recorded = json.loads(stamp.read_text())
     except (OSError, ValueError):
         return False
-    current = source_stamp(gguf)
-    return all(recorded.get(k) == current[k] for k in ("size", "mtime_ns"))
+    current = conversion_stamp(gguf)
+    return all(recorded.get(k) == current[k] for k in ("size", "mtime_ns", "conversion"))
 
 
 def convert_gguf(gguf: Path, out_dir: Path) -> Path:
@@ -87,6 +96,7 @@ def _convert(gguf: Path, tmp: Path) -> None:
     model.tie_weights()
     del loaded
 
+    repair_tokenizer(tokenizer, gguf)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     max_positions = getattr(config, "max_position_embeddings", None)
@@ -98,7 +108,44 @@ def _convert(gguf: Path, tmp: Path) -> None:
         cfg.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
-    (tmp / STAMP).write_text(json.dumps(source_stamp(gguf), indent=2))
+    (tmp / STAMP).write_text(json.dumps(conversion_stamp(gguf), indent=2))
+
+
+def repair_tokenizer(tokenizer: Any, gguf: Path) -> list[str]:
+    """Make a tokenizer read from ``gguf`` agree with the file's own metadata; returns what was fixed.
+
+    Older transformers (seen on 5.17) read SmolLM2's GGUF with ``<|im_start|>`` as
+    EOS (the file says id 2, ``<|im_end|>``) and put SentencePiece decoders in
+    front of its byte-level BPE (``Ġ`` left in decoded text). The special tokens
+    are set from the ``tokenizer.ggml.*_token_id`` fields, and a ``gpt2`` (byte-level
+    BPE) tokenizer gets the byte-level decoder. Nothing changes where they agree.
+    """
+    from gguf import GGUFReader
+    from tokenizers import decoders
+
+    fields = GGUFReader(str(gguf)).fields
+
+    def value(key: str) -> Any:
+        field = fields.get(key)
+        return field.contents() if field is not None else None
+
+    fixed = []
+    for attr, key in (("bos_token", "bos_token_id"), ("eos_token", "eos_token_id"), ("pad_token", "padding_token_id")):
+        token_id = value(f"tokenizer.ggml.{key}")
+        if token_id is None or not 0 <= int(token_id) < len(tokenizer):
+            continue
+        token = tokenizer.convert_ids_to_tokens(int(token_id))
+        if getattr(tokenizer, attr) != token:
+            fixed.append(f"{attr} {getattr(tokenizer, attr)!r} -> {token!r}")
+            setattr(tokenizer, attr, token)
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if value("tokenizer.ggml.model") == "gpt2" and backend is not None \
+            and not isinstance(backend.decoder, decoders.ByteLevel):
+        fixed.append("decoder -> ByteLevel")
+        backend.decoder = decoders.ByteLevel()
+    if fixed:
+        logger.info("%s: tokenizer repaired to match the GGUF metadata: %s", gguf.name, "; ".join(fixed))
+    return fixed
 
 
 def _tied_keys(model: object) -> set[str]:

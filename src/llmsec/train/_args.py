@@ -67,14 +67,40 @@ def merge_fast_path(trainer: dict[str, Any], stage_kind: str, *, cuda: bool) -> 
     return {**fast, **trainer}
 
 
+# transformers renamed gradient checkpointing (5.2x): both spellings are accepted under
+# ``trainer:`` and passed on under the name the installed version has.
+CHECKPOINTING_NAMES = {"gradient_checkpointing": "activation_checkpointing",
+                       "gradient_checkpointing_kwargs": "activation_checkpointing_kwargs"}
+
+
 @cache
-def allowed_keys(sft: bool) -> frozenset[str]:
-    """Every field of ``TrainingArguments`` (or ``trl.SFTConfig`` when ``sft``)."""
+def _fields(sft: bool) -> frozenset[str]:
     if sft:
         from trl import SFTConfig as cls
     else:
         from transformers import TrainingArguments as cls
     return frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+
+def allowed_keys(sft: bool) -> frozenset[str]:
+    """Every field of ``TrainingArguments`` (or ``trl.SFTConfig`` when ``sft``), both checkpointing spellings."""
+    return _fields(sft) | CHECKPOINTING_NAMES.keys() | frozenset(CHECKPOINTING_NAMES.values())
+
+
+def installed_checkpointing_names(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with the checkpointing keys spelled as the installed transformers spells them.
+
+    ``activation_checkpointing[_kwargs]`` since transformers 5.2x, ``gradient_checkpointing[_kwargs]``
+    before (e.g. 5.17): the same setting.
+    """
+    new_names = "activation_checkpointing" in _fields(False)
+    out = dict(kwargs)
+    for old, new in CHECKPOINTING_NAMES.items():
+        src, dst = (old, new) if new_names else (new, old)
+        if src in out:
+            value = out.pop(src)
+            out.setdefault(dst, value)
+    return out
 
 
 def check_trainer_keys(trainer: dict[str, Any], *, sft: bool, where: str = "trainer") -> list[str]:
@@ -134,11 +160,10 @@ def build_training_args(
         kwargs["gradient_accumulation_steps"] = accumulation_steps(
             global_batch_size, int(kwargs["per_device_train_batch_size"]), world_size()
         )
-    if "gradient_checkpointing" in kwargs:  # the deprecated alias; one name, one meaning
-        kwargs.setdefault("activation_checkpointing", kwargs.pop("gradient_checkpointing"))
     # trl turns checkpointing on by default; on the CPU path it only costs time, so
     # it is opt-in here (``activation_checkpointing: true``).
-    kwargs.setdefault("activation_checkpointing", False)
+    kwargs.setdefault("activation_checkpointing", kwargs.pop("gradient_checkpointing", False))
+    kwargs = installed_checkpointing_names(kwargs)
     if not has_accelerator():
         # trl defaults to bf16 mixed precision, which the CPU path cannot use; pinned memory needs a device.
         kwargs.setdefault("bf16", False)
