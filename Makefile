@@ -17,7 +17,7 @@ export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
 # The oldest transformers llmsec supports (the GPU image's): a second environment in which
-# `make test-min` runs the training and model tests.
+# `make test-min` runs the training and model tests and the GPU benchmark's --tiny mode.
 MIN_VENV   ?= .venv-min
 MIN_SPEC   ?= transformers==5.17.0
 MIN_STAMP  := $(MIN_VENV)/.llmsec-installed
@@ -50,7 +50,7 @@ test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-min: $(MIN_STAMP)
-	$(MIN_VENV)/bin/python -m pytest -q $(PYTEST_ARGS) tests/train tests/models
+	$(MIN_VENV)/bin/python -m pytest -q $(PYTEST_ARGS) tests/train tests/models tests/test_bench_train_gpu.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
