@@ -226,8 +226,8 @@ class PretrainStage(_StageBase):
     fused_lm_head: bool | None = Field(
         None,
         description="trl's chunked LM head + cross-entropy: the (tokens × vocabulary) logits are never whole. "
-        "null: on with CUDA (its Triton kernel pays there), off on the CPU (the torch fallback measured slower, "
-        "for no memory saved at SmolLM2's 49k vocabulary).",
+        "null: on with CUDA (its Triton kernel pays there), off on the CPU, where the torch fallback measured "
+        "slower and saved memory only for a 128k vocabulary (docs/performance.md); true turns it on anyway.",
     )
 
 
