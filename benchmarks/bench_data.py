@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _measure import peak_rss_mb
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
@@ -146,10 +146,6 @@ def pack(ids: list[list[int]], eos: int, block: int = BLOCK) -> np.ndarray:
         pos += n + 1
     rows = len(flat) // block
     return flat[: rows * block].reshape(rows, block)
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed(name: str, fn, rows: list[dict[str, Any]], nbytes: int):

@@ -27,17 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+from _measure import peak_rss_mb
+
 RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident set size of this process (VmHWM), in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _items(n: int, kind: str) -> list[str]:
@@ -93,7 +85,7 @@ def run_workload(kind: str, mode: str, n: int, batch_size: int, max_new_tokens: 
                     tok.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True)
     seconds = time.perf_counter() - start
     return {"workload": kind, "mode": mode, "items": n, "seconds": seconds, "samples_per_s": n / seconds,
-            "peak_rss_mb": _peak_rss_mb(), "batch_size": batch_size if mode == "llmsec" else 1}
+            "peak_rss_mb": peak_rss_mb(), "batch_size": batch_size if mode == "llmsec" else 1}
 
 
 def main() -> None:

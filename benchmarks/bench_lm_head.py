@@ -23,15 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import peak_rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "lm_head.json"
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def make_llama_128k(path: Path) -> Path:

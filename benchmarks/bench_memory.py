@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import peak_rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "memory.json"
 
@@ -47,13 +49,6 @@ def write_corpus(path: Path, size_mb: int, seed: int = 0) -> int:
             written += len(line)
             i += 1
     return i
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def child(corpus: str, model: str, out: str, steps: int) -> None:
