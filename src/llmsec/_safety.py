@@ -15,8 +15,11 @@ import os
 import stat
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 logger = logging.getLogger(__name__)
 
@@ -127,23 +130,9 @@ def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits, compressed: i
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise UnsafeArchiveError(f"archive member {info.filename!r} is a symbolic link; refusing it")
-            plan.append((info, target))
+            plan.append((info.is_dir(), target, partial(zf.open, info)))
         _check_totals(sum(i.file_size for i in infos), len(infos), compressed, limits, archive)
-        written: list[Path] = []
-        budget = [limits.max_total_bytes]
-        try:
-            for info, target in plan:
-                if info.is_dir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                written.append(target)
-                with zf.open(info) as src:
-                    _copy_bounded(src, target, budget, archive)
-        except UnsafeArchiveError:
-            _unlink(written)
-            raise
-    return written
+        return _write_members(plan, archive, limits)
 
 
 def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits, compressed: int) -> list[Path]:
@@ -158,26 +147,33 @@ def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits, compressed: i
             if not (member.isfile() or member.isdir()):
                 raise UnsafeArchiveError(f"archive member {member.name!r} is a device, FIFO or other "
                                          "special file; refusing it")
-            plan.append((member, target))
+            plan.append((member.isdir(), target, partial(tf.extractfile, member)))
         _check_totals(sum(m.size for m in members if m.isfile()), len(members), compressed, limits, archive)
-        written: list[Path] = []
-        budget = [limits.max_total_bytes]
-        try:
-            for member, target in plan:
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                src = tf.extractfile(member)
-                if src is None:
-                    continue
-                written.append(target)
-                with src:
-                    _copy_bounded(src, target, budget, archive)
-        except UnsafeArchiveError:
-            _unlink(written)
-            raise
+        written = _write_members(plan, archive, limits)
     logger.debug("extracted %d files from %s", len(written), archive)
+    return written
+
+
+def _write_members(plan: list[tuple[bool, Path, Callable[[], IO[bytes] | None]]], archive: Path,
+                   limits: ArchiveLimits) -> list[Path]:
+    """Write checked members ``(is_dir, target, open)`` within the size budget; on a breach remove what was written."""
+    written: list[Path] = []
+    budget = [limits.max_total_bytes]
+    try:
+        for is_dir, target, open_member in plan:
+            if is_dir:
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            src = open_member()
+            if src is None:
+                continue
+            written.append(target)
+            with src:
+                _copy_bounded(src, target, budget, archive)
+    except UnsafeArchiveError:
+        _unlink(written)
+        raise
     return written
 
 
