@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 SplitName = Literal["group", "time", "random"]
 SourceLike = str | Path | tuple[Any, ...] | Mapping[str, Any]
 MAX_EXAMPLES = 10
+# Every record of these tasks carries a label (an Example's label, a MultipleChoice's answer).
+_LABELLED_KINDS = ("classification", "generation", "multiple-choice")
 _OUTPUTS = ("dataset_dict.json", "train", "test", "train.jsonl", "test.jsonl", "report.json", "report.md",
             "audit.json", "audit.md", "audit.png")
 
@@ -163,7 +165,9 @@ class PrepareReport:
             Juliet's bad/good functions, kept, not counted as removed).
         scrubbed: replacements per placeholder type in the records' text;
             ``scrubbed_records`` records changed; ``scrubbed_meta``: replacements in meta values.
-        kept: records per split; ``labels``: label counts per split.
+        kept: records per split; ``labels``: label counts per split; ``unlabelled``: records per
+            split that carry no label (Documents and Conversations: the corpus and instruction
+            tasks), so that label counts + unlabelled = kept in every split.
         group_overlap: groups on both sides of the split (0 for a group split).
         contamination: the train/test contamination check (counts and examples).
         warnings: things a reader should know (e.g. a group split far from the asked test size).
@@ -177,6 +181,7 @@ class PrepareReport:
     test_size: float
     seed: int
     out: str
+    task_kind: str = ""
     sources: list[SourceReport] = field(default_factory=list)
     read: int = 0
     loaded: int = 0
@@ -192,6 +197,7 @@ class PrepareReport:
     scrubbed_meta: dict[str, int] = field(default_factory=dict)
     kept: dict[str, int] = field(default_factory=dict)
     labels: dict[str, dict[str, int]] = field(default_factory=dict)
+    unlabelled: dict[str, int] = field(default_factory=dict)
     label_names: list[str] = field(default_factory=list)
     group_overlap: int = 0
     contamination: dict[str, Any] | None = None
@@ -228,9 +234,15 @@ class PrepareReport:
             )
         if sum(self.task_reasons.values()) != self.task_rejected:
             problems.append("task rejection reasons do not sum to task_rejected")
-        for name, counts in self.labels.items():
-            if sum(counts.values()) != self.kept.get(name, 0):
-                problems.append(f"{name}: label counts {sum(counts.values())} != kept {self.kept.get(name, 0)}")
+        if set(self.labels) | set(self.unlabelled) != set(self.kept):
+            problems.append(f"label counts for splits {sorted(set(self.labels) | set(self.unlabelled))}, "
+                            f"records kept in {sorted(self.kept)}")
+        for name, kept in self.kept.items():
+            labelled, unlabelled = sum(self.labels.get(name, {}).values()), self.unlabelled.get(name, 0)
+            if labelled + unlabelled != kept:
+                problems.append(f"{name}: label counts {labelled} + unlabelled {unlabelled} != kept {kept}")
+            if unlabelled and self.task_kind in _LABELLED_KINDS:
+                problems.append(f"{name}: {unlabelled} records without a label in a {self.task_kind} task")
         if self.split == "group" and self.group_overlap:
             problems.append(f"group split left {self.group_overlap} groups on both sides")
         if problems:
@@ -545,6 +557,7 @@ def prepare(
     out = Path(out)
     report = PrepareReport(
         task=task_obj.name, view=view, split=split, test_size=test_size, seed=seed, out=str(out),
+        task_kind=task_obj.kind,
         settings={"dedup": dedup, "near_dedup": near_dedup, "threshold": threshold, "scrub": scrub,
                   "scrub_ips": scrub_ips, "max_samples": max_samples, "code_dedup": task_obj.code},
     )
@@ -660,6 +673,7 @@ def prepare(
         name: dict(Counter(lab for r in recs if (lab := _label(r)) is not None).most_common())
         for name, recs in splits.items()
     }
+    report.unlabelled = {name: sum(_label(r) is None for r in recs) for name, recs in splits.items()}
     if task_obj.kind == "classification":
         seen = {lab for counts in report.labels.values() for lab in counts}
         report.label_names = list(task_obj.labels) or sorted(seen)
