@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from ._records import Record
 from ._report import EmptyDatasetError, LoadReport
 from .formats import FORMATS, iter_records
+from .formats._source import open_source
 from .formats.text import TEXT_SUFFIXES
 
 BUILTIN_PREFIX = "builtin:"
@@ -74,7 +76,7 @@ def load_records(
         EmptyDatasetError: it yielded no usable record (the report's reasons are in the message).
     """
     path = resolve_source(source)
-    if not path.exists():
+    if not os.path.lexists(path):  # a link loop "does not exist" but is refused by name later
         raise FileNotFoundError(f"data source not found: {source}")
     fmt = fmt or guess_format(path)
     report = LoadReport(source=str(source))
@@ -95,7 +97,7 @@ def fingerprint(source: str | Path) -> str:
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
         digest.update(file.name.encode())
-        with file.open("rb") as fh:
+        with open_source(file) as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()[:16]

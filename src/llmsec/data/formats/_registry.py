@@ -24,22 +24,27 @@ class Format:
             record it reads in ``report`` (loaded or rejected, never dropped).
         record_type: the canonical record type it yields.
         description: one line for ``llmsec data formats``.
+        folders: whether a folder is a valid source (the loader walks it); any other
+            source must be a regular file.
     """
 
     name: str
     load: Loader
     record_type: type
     description: str
+    folders: bool = False
 
 
 FORMATS: Registry[Format] = Registry("format")
 
 
-def register_format(name: str, *, record: type, description: str) -> Callable[[Loader], Loader]:
-    """Register a loader function as the format ``name``."""
+def register_format(
+    name: str, *, record: type, description: str, folders: bool = False
+) -> Callable[[Loader], Loader]:
+    """Register a loader function as the format ``name`` (``folders``: it also walks a folder)."""
 
     def decorator(fn: Loader) -> Loader:
-        FORMATS.add(name, Format(name, fn, record, description))
+        FORMATS.add(name, Format(name, fn, record, description, folders))
         return fn
 
     return decorator
@@ -52,8 +57,16 @@ class FormatError(ValueError):
 def iter_records(
     path: str | Path, fmt: str, report: LoadReport, **options: Any
 ) -> Iterator[Record]:
-    """Stream the records of ``path`` read as format ``fmt``."""
+    """Stream the records of ``path`` read as format ``fmt``.
+
+    Raises:
+        FileNotFoundError: nothing at ``path``.
+        SourceError: ``path`` is a FIFO, a device, a socket, a symbolic-link loop, or a
+            folder given to a format that reads one file.
+    """
+    from ._source import check_source  # _source imports FormatError from here
+
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"data file not found: {path}")
-    yield from FORMATS.get(fmt).load(path, report, **options)
+    spec = FORMATS.get(fmt)
+    check_source(path, folder_ok=spec.folders, fmt=fmt)
+    yield from spec.load(path, report, **options)

@@ -12,6 +12,7 @@ from .._records import Example
 from .._report import LoadReport
 from ._mail import iso_date, message_text, sender_domain
 from ._registry import FormatError, register_format
+from ._source import SourceError, read_bounded, walk_files
 
 _HEADERS = ("from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version")
 
@@ -52,12 +53,17 @@ def _example(msg: EmailMessage, label: str, meta: dict[str, object]) -> Example 
     return Example(text, label, sender_domain(sender), iso_date(date), meta)
 
 
-@register_format("eml", record=Example, description="raw e-mail: one .eml file or a folder of them (label option)")
-def load_eml(path: Path, report: LoadReport, *, label: str | None = None) -> Iterator[Example]:
+@register_format("eml", record=Example, description="raw e-mail: one .eml file or a folder of them (label option)",
+                 folders=True)
+def load_eml(
+    path: Path, report: LoadReport, *, label: str | None = None, follow_symlinks: bool = False
+) -> Iterator[Example]:
     """One Example per ``.eml`` message (a folder is walked for ``*.eml``, sorted).
 
     Args:
         label: the label of every message (e.g. ``phishing``); required.
+        follow_symlinks: follow symbolic links out of the folder (by default such a
+            link is a rejected record, as is a FIFO, a device or a file over the size limit).
 
     Text: ``Subject: ...`` + blank line + the text/plain body (HTML bodies stripped to
     text). Group: the From domain. Time: the Date header as ISO. A single file with
@@ -65,13 +71,21 @@ def load_eml(path: Path, report: LoadReport, *, label: str | None = None) -> Ite
     """
     label = _check_label(label, "eml")
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".eml" and p.is_file())
+        files = walk_files(path, lambda p: p.suffix.lower() == ".eml", follow_symlinks=follow_symlinks)
         if not files:
             raise FormatError(f"{path}: folder holds no .eml files")
     else:
-        files = [path]
-    for file in files:
-        msg = _parse(file.read_bytes())
+        files = [(path, None)]
+    for file, refused in files:
+        try:
+            if refused:
+                raise SourceError(refused)
+            msg = _parse(read_bounded(file))
+        except SourceError as exc:
+            if not path.is_dir():
+                raise
+            report.reject(str(file), 1, str(exc))
+            continue
         if not path.is_dir() and not _looks_like_mail(msg):
             raise FormatError(f"{file} is not an e-mail message: no headers such as From/Subject/Date")
         result = _example(msg, label, {"source_file": str(file)})

@@ -30,6 +30,7 @@ from pathlib import Path
 from .._records import Example
 from .._report import LoadReport
 from ._registry import FormatError, register_format
+from ._source import SourceError, read_bounded, walk_files
 
 _SUFFIXES = {".c", ".cpp"}
 _CWE_DIR = re.compile(r"^CWE(\d+)_")
@@ -249,27 +250,40 @@ def _split_file(file: Path, code: str, anonymize: bool) -> Iterator[Example]:
         )
 
 
-@register_format("juliet", record=Example, description="NIST Juliet C/C++ test cases: bad/good functions")
-def load_juliet(path: Path, report: LoadReport, anonymize: bool = True) -> Iterator[Example]:
+@register_format("juliet", record=Example, description="NIST Juliet C/C++ test cases: bad/good functions",
+                 folders=True)
+def load_juliet(
+    path: Path, report: LoadReport, anonymize: bool = True, *, follow_symlinks: bool = False
+) -> Iterator[Example]:
     """Split Juliet test-case files (a folder, walked, or one file) into labelled functions.
 
     A file that is not UTF-8, has no CWE in its path, or holds no bad or good
-    function is one rejected record (line 1).
+    function is one rejected record (line 1). So is a symbolic link out of the
+    folder (unless ``follow_symlinks``), a FIFO or device, or a file over the size limit.
 
     Raises:
         FormatError: a folder without any ``.c``/``.cpp`` file.
     """
-    files = sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file()) if path.is_dir() else [path]
+    files = (walk_files(path, lambda p: p.suffix in _SUFFIXES, follow_symlinks=follow_symlinks)
+             if path.is_dir() else [(path, None)])
     if not files:
         raise FormatError(f"{path}: no Juliet .c/.cpp test-case files found (expected testcases/CWE*/...)")
-    for file in files:
+    for file, refused in files:
+        if refused:
+            report.reject(str(file), 1, refused)
+            continue
         try:
-            code = file.read_bytes().decode("utf-8")
+            code = read_bounded(file).decode("utf-8")
             examples = list(_split_file(file, code, anonymize))
             if not examples:
                 raise ValueError("no function inside #ifndef OMITBAD / OMITGOOD")
         except UnicodeDecodeError:
             report.reject(str(file), 1, "not valid UTF-8")
+            continue
+        except SourceError as exc:
+            if not path.is_dir():
+                raise
+            report.reject(str(file), 1, str(exc))
             continue
         except ValueError as exc:
             report.reject(str(file), 1, str(exc))

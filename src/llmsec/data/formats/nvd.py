@@ -24,6 +24,7 @@ from .._records import Example
 from .._report import LoadReport
 from ._jsonstream import load_document, stream_array
 from ._registry import FormatError, register_format
+from ._source import walk_files
 
 log = logging.getLogger(__name__)
 
@@ -224,27 +225,35 @@ def _fields_v5(record: Any) -> dict[str, Any]:
 
 
 @register_format(
-    "cvelist-v5", record=Example, description="cvelistV5 CVE JSON 5.x records: a file or a folder of them"
+    "cvelist-v5", record=Example, description="cvelistV5 CVE JSON 5.x records: a file or a folder of them",
+    folders=True,
 )
-def load_cvelist_v5(path: Path, report: LoadReport, missing_cwe: str | None = None) -> Iterator[Example]:
+def load_cvelist_v5(
+    path: Path, report: LoadReport, missing_cwe: str | None = None, *, follow_symlinks: bool = False
+) -> Iterator[Example]:
     """CVE JSON 5.x records (the CVEProject/cvelistV5 layout) as CWE-labelled examples.
 
     A folder is walked for ``CVE-*.json`` files, one record each (``line`` in
     a rejection is 1; a file that is not valid JSON or not a CVE record is a
-    rejected record). A single file given directly must be a CVE record.
+    rejected record, and so is a symbolic link out of the folder unless
+    ``follow_symlinks``, a FIFO or a device). A single file given directly must be a CVE record.
     CWEs come from the CNA's and the ADP containers' ``problemTypes``.
 
     Raises:
         FormatError: ``path`` is a single file that is not a CVE JSON 5 record.
     """
     if path.is_dir():
-        files = sorted(p for p in path.rglob("CVE-*.json") if p.is_file())
+        files = walk_files(path, lambda p: p.name.startswith("CVE-") and p.suffix == ".json",
+                           follow_symlinks=follow_symlinks)
     else:
         record = load_document(path)
         if not isinstance(record, dict) or "cveMetadata" not in record:
             raise FormatError(f"{path}: not a CVE JSON 5 record (no 'cveMetadata'); use format 'nvd' for feeds")
-        files = [path]
-    for file in files:
+        files = [(path, None)]
+    for file, refused in files:
+        if refused:
+            report.reject(str(file), 1, refused)
+            continue
         try:
             record = load_document(file)
             fields = _fields_v5(record)
