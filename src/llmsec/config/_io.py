@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,88 @@ from pydantic import BaseModel, ValidationError
 
 from ._schema import Recipe
 
+# A recipe is a few hundred YAML nodes; anchors and aliases (``&base`` / ``*base``) may share
+# blocks, but the document they expand to stays small. An "alias bomb" (nine aliases of nine
+# aliases of ...) expands a few hundred bytes into billions of nodes.
+MAX_YAML_NODES = 100_000
+MAX_ERRORS_SHOWN = 50
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 3, 6, 6, 6
+_SHORT.maxset = _SHORT.maxfrozenset = 6
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 80, 80, 40
+_MAX_REPR = 200
+
 
 class RecipeError(ValueError):
     """A recipe is invalid; the message lists every problem at once."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses documents whose aliases expand past :data:`MAX_YAML_NODES`.
+
+    The composed node graph is measured before anything is constructed: each node counts
+    once per place it appears after alias expansion (memoised, so the check itself is
+    linear in the document), and an anchor that contains an alias to itself is refused.
+    """
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if node is not None:
+            check_yaml_expansion(node)
+        return node
+
+
+def check_yaml_expansion(root: yaml.Node, limit: int = MAX_YAML_NODES) -> int:
+    """The number of nodes ``root`` expands to; raises RecipeError past ``limit`` or on a recursive anchor."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        children = _children(node)
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > limit:
+                raise RecipeError(
+                    f"YAML aliases expand this document past {limit:,} nodes (an alias bomb?); "
+                    "a recipe needs far fewer: write the repeated values out or use fewer aliases"
+                )
+            continue
+        if key in open_nodes:
+            raise RecipeError(f"a YAML anchor contains an alias to itself ({node.start_mark}); "
+                              "a recipe cannot be a recursive structure")
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def safe_load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with aliases bounded (:data:`MAX_YAML_NODES` after expansion).
+
+    Raises:
+        RecipeError: the aliases expand too far, or an anchor refers to itself.
+        yaml.YAMLError: the text is not valid YAML.
+    """
+    return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader subclass: plain data only
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)`` cut to a few hundred characters, without walking all of a huge value."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."
 
 
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
@@ -33,9 +113,11 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
     if not path.is_file():
         raise FileNotFoundError(f"recipe not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RecipeError(f"{path}: not valid YAML: {exc}") from None
+    except RecipeError as exc:
+        raise RecipeError(f"{path}: {exc}") from None
     if not isinstance(raw, dict):
         raise RecipeError(f"{path}: a recipe is a YAML mapping, got {type(raw).__name__}")
     for item in overrides or []:
@@ -54,7 +136,8 @@ def recipe_from_dict(raw: dict[str, Any], source: str = "recipe") -> Recipe:
 def format_errors(exc: ValidationError, source: str) -> str:
     """One line per error: the dotted key, what is wrong, and what is allowed."""
     lines = [f"{source}: {exc.error_count()} problem(s):"]
-    for err in exc.errors():
+    errors = exc.errors(include_url=False, include_input=True)
+    for err in errors[:MAX_ERRORS_SHOWN]:
         loc = ".".join(str(p) for p in err["loc"] if not _is_union_tag(p))
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
@@ -63,8 +146,10 @@ def format_errors(exc: ValidationError, source: str) -> str:
             if allowed:
                 msg += f"; allowed keys here: {', '.join(allowed)}"
         elif "input" in err and err["type"] not in ("missing",):
-            msg += f" (got {err['input']!r})"
+            msg += f" (got {short_repr(err['input'])})"
         lines.append(f"  {loc}: {msg}")
+    if len(errors) > MAX_ERRORS_SHOWN:
+        lines.append(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more")
     return "\n".join(lines)
 
 
@@ -117,7 +202,7 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
     if not sep or not key.strip():
         raise RecipeError(f"override {item!r} is not of the form key=value")
     try:
-        value = yaml.safe_load(value_text)
+        value = safe_load_yaml(value_text)
     except yaml.YAMLError:
         value = value_text
     parts = key.strip().split(".")
