@@ -362,3 +362,86 @@ def test_parallel_scrub_matches_sequential() -> None:
     two, rep2 = scrub_records(records, workers=2)
     assert one == two
     assert rep1.to_dict() == rep2.to_dict() and rep1.changed == 60
+
+
+# --- issue 14: defects found from outside, each with the input that showed it --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "kind"),
+    [
+        ("cache: redis://:s3cr3tPw9@cache.internal:6379/0", "cache: redis://:<PASSWORD>@cache.internal:6379/0",
+         "PASSWORD"),
+        ("SENDGRID_KEY=Zk3pQ9vL2mX8rT4wN7yB1cD6", "SENDGRID_KEY=<API_TOKEN>", "API_TOKEN"),
+        ("export MAILGUN_SECRET=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "export MAILGUN_SECRET=<API_TOKEN>", "API_TOKEN"),
+        ("ci: DEPLOY_TOKEN='q8Wm2Lr7Tx4Kp9Zs3Vn6'", "ci: DEPLOY_TOKEN='<API_TOKEN>'", "API_TOKEN"),
+        ("paid with 4539 1488 0343 6467 yesterday", "paid with <CREDIT_CARD> yesterday", "CREDIT_CARD"),
+        ("amex 371449635398431.", "amex <CREDIT_CARD>.", "CREDIT_CARD"),
+        ("call +1 415-555-2671 or +44 20 7946 0958", "call <PHONE> or <PHONE>", "PHONE"),
+        ("Tel: (212) 555-0147", "Tel: <PHONE>", "PHONE"),
+        ("SendGrid: SG.aBcDeFgHiJkLmNoPqRsTuV.aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFg",
+         "SendGrid: <API_TOKEN>", "API_TOKEN"),
+    ],
+)
+def test_missed_kinds_are_scrubbed(text, expected, kind):
+    out, counts = scrub(text)
+    assert out == expected
+    assert set(counts) == {kind}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<img src=\"icon@2x.png\"> and logo@3x.jpg, sprite@2x.webp",
+        "pip install 'libfoo>=1.2.3.4' 'bar==10.0.0.1' and tool v2.3.4.5, build 1.2.3.4-rc1",
+        "card 4539 1488 0343 6468 fails Luhn; IMEI 490154203237518; order 1700000000123",
+        "released 2023-03-17 12:30:45, version 4.18.2.1, port :8080, pi 3.14159265, ISBN 978-3-16-148410-0",
+        "uuid 123e4567-e89b-12d3-a456-426614174000 and commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+        "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
+        '{"key": "menu.file.open_recent", "cache_key": "user-profile-settings-v2"}',
+    ],
+)
+def test_look_alikes_are_not_scrubbed(text):
+    assert scrub(text, ips=True) == (text, Counter())
+
+
+ADVERSARIAL = {
+    "pem begin without end": "-----BEGIN RSA PRIVATE KEY-----\n" + "QUJD" * 250_000,
+    "repeated pem headers": "-----BEGIN PRIVATE KEY-----.\n" * 34_500,  # each header stops its body at once
+    "runs of a@": "a@" * 500_000,
+    "a@ with dots": "a@b." * 250_000,
+    "digits": "7" * 1_000_000,
+    "digits and spaces": "1 " * 500_000,
+    "digits and dashes": "12-" * 333_333,
+    "dots": "." * 1_000_000,
+    "digit dots": "1." * 500_000,
+    "equals": "=" * 1_000_000,
+    "password equals": "password=" * 110_000,
+    "key assignments": "API_KEY=" * 125_000,
+    "url prefixes": "redis://:" * 110_000,
+    "colons and hex": "a:" * 500_000,
+    "quotes": '"' + "Ab1" * 333_333 + '"',
+    "bearer": "Bearer " * 143_000,
+    "plus digits": "+1 " * 333_333,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_no_quadratic_pattern_on_1mb_inputs(name):
+    import time
+
+    text = ADVERSARIAL[name]
+    assert len(text) >= 990_000
+    start = time.perf_counter()
+    scrub(text, ips=True)
+    assert time.perf_counter() - start < 3.0, f"{name}: {time.perf_counter() - start:.1f} s"
+
+
+def test_import_does_not_load_scanners():
+    import subprocess
+    import sys
+
+    code = ("import sys, llmsec, llmsec.data; "
+            "print(','.join(m for m in ('detect_secrets', 'phonenumbers', 'requests') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

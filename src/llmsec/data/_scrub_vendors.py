@@ -1,0 +1,156 @@
+"""detect-secrets (Yelp) beside the scrubber's own patterns.
+
+Two parts of detect-secrets are used, each kept because it raised recall on the
+planted corpus without lowering precision (``benchmarks/bench_scrub.py
+--ablation`` measures every part, including those left out):
+
+- the vendor plugins' published token patterns (``denylist``) for services the
+  project's rules do not name: SendGrid, GitLab, Twilio, Discord, Telegram,
+  Mailchimp, Square, Azure storage, PyPI. A finding must stand alone as a token
+  (no letter or digit touching either end), so a pattern cannot fire inside a
+  longer hash or word;
+- the Base64 high-entropy plugin (quoted strings over its Shannon-entropy limit,
+  4.5 bits) with detect-secrets' own false-positive filters (sequential strings,
+  UUIDs, templated values) and two of ours: hex-only strings are digests and ids,
+  not secrets (its hex-entropy plugin is left out for that reason), and base64 that
+  decodes to text is encoded text, not a key.
+
+Left out (measured, see the docs): the keyword plugin (the project's context
+rules already find what it finds, and its ``\\w*`` name patterns are quadratic on
+long lines), the hex-entropy plugin, and plugins whose patterns are unbounded
+(Artifactory, npm, OpenAI's older format: an OpenAI rule with bounded runs is in
+``_scrub_rules``). detect-secrets is imported on first use, not with ``llmsec``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ._scrub_rules import _WORDY, Finding, _is_reference
+
+# (module, class, triggers): the plugins whose patterns are bounded
+_VENDORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("sendgrid", "SendGridDetector", ("SG.",)),
+    ("gitlab_token", "GitLabTokenDetector", ("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "GR1348941", "glcbt-",
+                                             "glimt-", "glptt-", "glagent-", "gloas-")),
+    ("twilio", "TwilioKeyDetector", ("AC", "SK")),
+    ("discord", "DiscordBotTokenDetector", (".",)),
+    ("telegram_token", "TelegramBotTokenDetector", (":",)),
+    ("mailchimp", "MailchimpDetector", ("-us",)),
+    ("square_oauth", "SquareOAuthDetector", ("sq0csp-",)),
+    ("azure_storage_key", "AzureStorageKeyDetector", ("AccountKey=",)),
+    ("pypi_token", "PypiTokenDetector", ("pypi-",)),
+)
+_TOKEN_CHAR = re.compile(r"[A-Za-z0-9]")
+
+
+@functools.cache
+def _vendor_patterns() -> tuple[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]], ...]:
+    import importlib
+
+    out = []
+    for module, cls, triggers in _VENDORS:
+        plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)
+        out.append((triggers, tuple(plugin.denylist)))
+    return tuple(out)
+
+
+def _span(m: re.Match[str]) -> tuple[int, int]:
+    """The secret inside a plugin's match: its first non-empty group, or the whole match."""
+    for i in range(1, (m.re.groups or 0) + 1):
+        if m.group(i):
+            # a group that is a prefix of the token (gitlab's "(glpat|...)-") stands for the whole match
+            return (m.start(), m.end()) if m.start(i) == m.start() and m.end(i) < m.end() else m.span(i)
+    return m.span()
+
+
+def vendor_tokens(text: str, lowered: str) -> Iterator[Finding]:
+    """Tokens of the services detect-secrets' vendor plugins know."""
+    for triggers, patterns in _vendor_patterns():
+        if not any(t in text for t in triggers):
+            continue
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                start, end = _span(m)
+                if start > 0 and _TOKEN_CHAR.match(text, start - 1):
+                    continue
+                if end < len(text) and _TOKEN_CHAR.match(text, end):
+                    continue
+                yield start, end, "API_TOKEN"
+
+
+@functools.cache
+def _entropy() -> tuple[Any, Any]:
+    from detect_secrets.filters import heuristic
+    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
+
+    return Base64HighEntropyString(), heuristic
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_MIN_LEN = 20
+
+
+def _decodes_to_text(value: str) -> bool:
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_" if "-" in value or "_" in value
+                               else None, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if len(raw) < 8:
+        return False
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return sum(c.isprintable() or c.isspace() for c in decoded) >= 0.95 * len(decoded)
+
+
+def is_high_entropy_secret(value: str, plugin: Any = None, heuristic: Any = None) -> bool:
+    """A quoted string detect-secrets' Base64 entropy plugin flags and no filter clears."""
+    if plugin is None:
+        plugin, heuristic = _entropy()
+    if len(value) < _MIN_LEN or plugin.calculate_shannon_entropy(value) <= plugin.entropy_limit:
+        return False
+    return not (
+        _HEX.fullmatch(value)
+        or heuristic.is_sequential_string(value)
+        or heuristic.is_potential_uuid(value)
+        or heuristic.is_templated_secret(value)
+        or _is_reference(value)
+        or _WORDY.fullmatch(value.replace("_", "-"))
+        or _decodes_to_text(value)
+    )
+
+
+def high_entropy_strings(text: str, lowered: str) -> Iterator[Finding]:
+    """Quoted high-entropy strings (detect-secrets' Base64HighEntropyString and its filters)."""
+    if '"' not in text and "'" not in text:
+        return
+    plugin, heuristic = _entropy()
+    for m in plugin.regex.finditer(text):
+        if is_high_entropy_secret(m.group(2), plugin, heuristic):
+            yield m.start(2), m.end(2), "API_TOKEN"
+
+
+_LINE_MAX = 1000  # the keyword plugin's patterns are quadratic in a line's length
+
+
+def keyword_secrets(text: str, lowered: str) -> Iterator[Finding]:
+    """detect-secrets' keyword plugin (measured, not used by default: see the module docstring)."""
+    from detect_secrets.plugins.keyword import KeywordDetector
+
+    plugin = KeywordDetector()
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if len(line) <= _LINE_MAX:
+            for value in plugin.analyze_string(line):
+                i = line.find(value) if value else -1
+                if i >= 0 and not _is_reference(value):
+                    yield pos + i, pos + i + len(value), "PASSWORD"
+        pos += len(line)
