@@ -20,12 +20,19 @@ class Rejection:
 
 @dataclass
 class LoadReport:
-    """Counts for one load; ``loaded + rejected == read`` always holds."""
+    """Counts for one load; ``loaded + rejected == read`` always holds.
+
+    ``lines`` is the number of physical lines the loader read, for the line-based
+    formats (CSV/TSV, JSON lines, logs, mbox); 0 for the others. In a line-oriented
+    format every line is a header, a blank line or exactly one record read, so
+    ``read`` can be checked against it.
+    """
 
     source: str
     read: int = 0
     loaded: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    lines: int = 0
 
     @property
     def rejected(self) -> int:
@@ -54,7 +61,8 @@ class LoadReport:
 
     def summary(self, max_examples: int = 5) -> str:
         """A short human-readable summary, with a few rejected examples."""
-        lines = [f"{self.source}: read {self.read}, loaded {self.loaded}, rejected {self.rejected}"]
+        physical = f" from {self.lines} lines" if self.lines else ""
+        lines = [f"{self.source}: read {self.read}{physical}, loaded {self.loaded}, rejected {self.rejected}"]
         lines += [f"  {r}" for r in self.rejections[:max_examples]]
         if self.rejected > max_examples:
             lines.append(f"  ... and {self.rejected - max_examples} more")

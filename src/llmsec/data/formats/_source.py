@@ -23,7 +23,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, AnyStr, BinaryIO
 
 from ._registry import FormatError
 
@@ -120,8 +120,12 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     return data
 
 
-def bounded_lines(fh: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
-    """The physical lines of a binary stream, each at most ``limit`` bytes (newline excluded).
+_ENDS = (b"\n", "\n", "\r")  # what ends a binary line; a text line read with newline=""
+
+
+def bounded_lines(fh: IO[AnyStr], limit: int = MAX_LINE_BYTES) -> Iterator[AnyStr | None]:
+    """The physical lines of a binary (or text) stream, each at most ``limit`` bytes
+    (characters) besides its line break.
 
     A longer line is skipped in chunks (never held in memory) and yields ``None`` in
     its place, so the caller can reject it by its line number and read on.
@@ -130,10 +134,10 @@ def bounded_lines(fh: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes |
         line = fh.readline(limit + 1)
         if not line:
             return
-        if len(line) <= limit or line.endswith(b"\n"):
+        if len(line) <= limit or line[-1:] in _ENDS:
             yield line
             continue
-        while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+        while (rest := fh.readline(1 << 20)) and rest[-1:] not in _ENDS:
             pass
         yield None
 

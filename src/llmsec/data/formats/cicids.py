@@ -64,7 +64,7 @@ def _load_cic(
 ) -> Iterator[Example]:
     check_labels(labels)
     check_nonfinite(nonfinite)
-    rows = csv_rows(path, check_utf8=False)
+    rows = csv_rows(path, check_utf8=False, report=report)
     first = next(rows, None)
     if first is None or first.error or has_bad_utf8(",".join(first.fields)):
         raise FormatError(f"{path} is not a CICFlowMeter CSV: {'empty file' if first is None else 'bad header'}")

@@ -9,7 +9,16 @@ from .._records import Example
 from .._report import LoadReport
 from ._mail import canonical_label, check_positive, iso_date, sender_domain
 from ._registry import FormatError, register_format
-from ._rows import Row, RowError, csv_rows, first_row, norm_header, raise_field_limit, rows_to_records
+from ._rows import (
+    MAX_RECORD_LINES,
+    Row,
+    RowError,
+    csv_rows,
+    first_row,
+    norm_header,
+    raise_field_limit,
+    rows_to_records,
+)
 
 _BODY = ("body", "email", "text", "email text", "message", "content")
 _LABEL = ("label", "email type", "class", "category")
@@ -53,7 +62,7 @@ def load_email_csv(
     """
     check_positive(positive)
     raise_field_limit()
-    rows = csv_rows(path)
+    rows = csv_rows(path, report=report, max_lines=MAX_RECORD_LINES)
     first = first_row(path, rows, "an e-mail CSV")
     header = norm_header(first.fields)
     body = _pick(header, body_column, _BODY, path)

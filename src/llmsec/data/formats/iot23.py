@@ -97,7 +97,7 @@ def load_iot23(
         header, rows = _zeek_rows(path)
         raw_header = header
     else:
-        rows = csv_rows(path)
+        rows = csv_rows(path, report=report)
         first = first_row(path, rows, "an IoT-23 log")
         raw_header = first.fields
         header = [h.strip() for h in first.fields]

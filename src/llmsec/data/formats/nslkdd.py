@@ -59,7 +59,7 @@ def load_nslkdd(
     Meta: ``features`` (the 38 numeric features), ``attack``, ``difficulty``, ``source_row``.
     """
     check_labels(labels)
-    rows = csv_rows(path)
+    rows = csv_rows(path, report=report)
     first = next(rows, None)
     if first is None:
         raise FormatError(f"{path} is empty: expected NSL-KDD rows of 42 or 43 comma-separated fields")

@@ -86,7 +86,7 @@ def load_phishtank(path: Path, report: LoadReport) -> Iterator[Example]:
     Meta: ``phish_id``, ``target``, ``verified``, ``online``, ``host``, ``scheme``,
     ``registered_domain``, ``source_row``.
     """
-    rows = csv_rows(path)
+    rows = csv_rows(path, report=report)
     header = _header(path, rows, ("phish_id", "url"), "a PhishTank CSV")
     at = {h: i for i, h in enumerate(header)}
 
@@ -145,7 +145,7 @@ def load_url_features(path: Path, report: LoadReport) -> Iterator[Example]:
     ``Label`` 1 -> ``phishing``, 0 -> ``benign``; every other column is a numeric
     feature in ``meta["features"]``. Group: the registered domain.
     """
-    rows = csv_rows(path)
+    rows = csv_rows(path, report=report)
     header = _header(path, rows, ("Domain", "Label"), "a URL feature table")
     at_domain, at_label = header.index("Domain"), header.index("Label")
     names = [(i, h) for i, h in enumerate(header) if i not in (at_domain, at_label)]

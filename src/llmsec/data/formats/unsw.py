@@ -80,7 +80,7 @@ def load_unsw(
     """
     check_labels(labels)
     nonfinite = check_nonfinite(nonfinite)
-    rows = csv_rows(path)
+    rows = csv_rows(path, report=report)
     first = first_row(path, rows, "a UNSW-NB15 CSV")
     header = ["".join(h.split()) for h in norm_header(first.fields)]
     lower = [h.lower() for h in header]
