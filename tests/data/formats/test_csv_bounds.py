@@ -61,7 +61,7 @@ def test_one_stray_quote_rejects_one_row(tmp_path: Path, fmt: str, lines: list[s
     path = tmp_path / "data.csv"
     row100 = header_lines + 99  # the 100th data row
     path.write_text(_stray(lines, row100))
-    records, report = _load(path, fmt)
+    _, report = _load(path, fmt)
     assert (report.read, report.loaded, report.rejected) == (300, 299, 1)
     assert report.rejections[0].line == row100 + 1
     assert "stray" in report.rejections[0].reason
