@@ -1,7 +1,15 @@
 """Training stages (domain pre-training, instruction tuning, transfer learning) and Pipeline."""
 
 from ._args import build_training_args, check_trainer_keys
-from ._checkpoint import MANIFEST, Checkpoint, StageMismatchError, is_checkpoint, lineage, read_checkpoint
+from ._checkpoint import (
+    MANIFEST,
+    Checkpoint,
+    LineageError,
+    StageMismatchError,
+    is_checkpoint,
+    lineage,
+    read_checkpoint,
+)
 from ._distributed import accumulation_steps, check_accelerate_config, launch_command, world_size
 from ._preflight import preflight
 from ._resume import CheckpointError, latest_good, read_ledger, verify_checkpoint
@@ -18,6 +26,7 @@ __all__ = [
     "CheckpointError",
     "DomainPretrainer",
     "InstructionTuner",
+    "LineageError",
     "Pipeline",
     "Stage",
     "StageMismatchError",

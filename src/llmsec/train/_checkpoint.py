@@ -84,11 +84,48 @@ def is_checkpoint(path: str | Path) -> bool:
     return (Path(path) / MANIFEST).is_file()
 
 
-def lineage(checkpoint: Checkpoint) -> list[Checkpoint]:
-    """The chain of checkpoints from the first stage to ``checkpoint`` (oldest first)."""
+#: The most checkpoints a lineage may chain: far more stages than any pipeline has, few
+#: enough that a hand-edited manifest cannot make a walk run away.
+MAX_LINEAGE = 64
+
+
+class LineageError(ValueError):
+    """A checkpoint's ``parent`` chain loops back on itself or runs past :data:`MAX_LINEAGE`."""
+
+
+def _identity(path: str | Path) -> str:
+    """One name per directory, however it is spelled (relative, ``..``, symlinks)."""
+    return os.path.realpath(path)
+
+
+def lineage(checkpoint: Checkpoint, max_depth: int = MAX_LINEAGE) -> list[Checkpoint]:
+    """The chain of checkpoints from the first stage to ``checkpoint`` (oldest first).
+
+    This is the one walk over manifests' ``parent`` links: everything that follows a
+    lineage (evaluation, comparison, model cards, the contamination check) goes through it.
+
+    Raises:
+        LineageError: a ``parent`` points back at a checkpoint already on the chain (a cycle:
+            a manifest naming itself, or A -> B -> A), or the chain is longer than ``max_depth``.
+    """
     chain = [checkpoint]
+    seen = {_identity(checkpoint.path)}
     while chain[-1].parent and is_checkpoint(chain[-1].parent):
-        chain.append(read_checkpoint(chain[-1].parent))
+        parent = chain[-1].parent
+        if _identity(parent) in seen:
+            path = " -> ".join(str(c.path) for c in chain)
+            raise LineageError(
+                f"checkpoint lineage has a cycle: {path} -> {parent}; the 'parent' in "
+                f"{Path(chain[-1].path) / MANIFEST} points back into its own lineage: set it to the checkpoint "
+                "the stage really started from, or to null"
+            )
+        if len(chain) >= max_depth:
+            raise LineageError(
+                f"checkpoint lineage of {checkpoint.path} is longer than {max_depth} checkpoints "
+                f"(last read: {chain[-1].path}); a manifest's 'parent' is likely wrong"
+            )
+        seen.add(_identity(parent))
+        chain.append(read_checkpoint(parent))
     return chain[::-1]
 
 
