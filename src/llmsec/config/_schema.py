@@ -257,6 +257,23 @@ class TransferStage(_StageBase):
         description="Loss weight per class: `balanced` (inverse frequency in the training data), `none`, or one "
         "weight per label in the task's label order.",
     )
+    cache_frozen: bool | None = Field(
+        None,
+        description="With `adapter.top_layers: k`, compute the frozen embeddings and lower blocks once per "
+        "training example (in eval mode: no dropout below the trained blocks) and reuse their output, so "
+        "epochs after the first run only the top k blocks and the head. The cache holds tokens (over all "
+        "examples) × hidden size × bytes per value (4 in float32) in memory. null: on when training on the "
+        "CPU sees the data more than once; true: also on a GPU or for one pass. Skipped, with a log line, "
+        "when it would take more than a quarter of the available memory, with a left-padding tokenizer, or "
+        "in multi-process runs. Evaluation and the saved adapter are unchanged: both use the full model.",
+    )
+
+    @model_validator(mode="after")
+    def _cache_needs_top_layers(self) -> TransferStage:
+        if self.cache_frozen and self.adapter.top_layers is None:
+            raise ValueError("cache_frozen: true needs adapter.top_layers (the frozen blocks below the trained "
+                             "ones are what it caches): set adapter.top_layers, or drop cache_frozen")
+        return self
 
 
 StageConfig = Annotated[PretrainStage | InstructStage | TransferStage, Field(discriminator="kind")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from ._common import (
     StageSettings,
     load_split,
 )
+from ._frozen_cache import INDEX, FrozenCache, frozen_cache, index_datasets, indexed_collate
 
 logger = logging.getLogger(__name__)
 
@@ -106,12 +108,17 @@ class TransferTrainer(StageSettings):
             cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=eval_ds is not None,
             global_batch_size=cfg.global_batch_size,
         )
-        trainer = _weighted_trainer(weights)(
+        collate: Any = DataCollatorWithPadding(tokenizer)
+        cache = frozen_cache(cfg.cache_frozen, cfg.adapter.top_layers, model, tokenizer, train_ds, args)
+        if cache is not None:
+            train_ds, eval_ds = index_datasets(train_ds, eval_ds, model, args)
+            collate = indexed_collate(collate)
+        trainer = _transfer_trainer(weights, cache)(
             model=model,
             args=args,
             train_dataset=train_ds,
             eval_dataset=eval_ds,
-            data_collator=DataCollatorWithPadding(tokenizer),
+            data_collator=collate,
             compute_metrics=epoch_metrics,
             callbacks=self.callbacks,
         )
@@ -124,22 +131,32 @@ class TransferTrainer(StageSettings):
                                     extra={"task": cfg.task, "labels": labels, "class_weights": weights})
 
 
-def _weighted_trainer(weights: list[float] | None) -> Any:
-    """A ``Trainer`` whose loss is class-weighted cross-entropy (plain Trainer when unweighted)."""
+def _transfer_trainer(weights: list[float] | None, cache: FrozenCache | None) -> Any:
+    """A ``Trainer`` with class-weighted cross-entropy and/or the frozen-layer cache (plain Trainer without either).
+
+    Training batches carry :data:`INDEX` when the cache is on; the forward then
+    runs with the lower blocks served from the cache. Evaluation batches carry
+    no index and run the full model.
+    """
     import torch
     from transformers import Trainer
 
-    if weights is None:
+    if weights is None and cache is None:
         return Trainer
 
-    class _WeightedTrainer(Trainer):
+    class _TransferTrainer(Trainer):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            labels = inputs.pop("labels")
-            outputs = model(**inputs)
+            index = inputs.pop(INDEX, None)
+            serving = cache.serving(model, inputs, index) if cache is not None and index is not None else nullcontext()
+            with serving:
+                if weights is None:
+                    return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+                labels = inputs.pop("labels")
+                outputs = model(**inputs)
             logits = outputs.logits
             weight = torch.tensor(weights, dtype=logits.dtype, device=logits.device)
             loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
                                                      weight=weight)
             return (loss, outputs) if return_outputs else loss
 
-    return _WeightedTrainer
+    return _TransferTrainer
