@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -23,12 +24,38 @@ _DECODER = json.JSONDecoder()
 _CHUNK = 1 << 20
 
 
-def open_text(path: Path) -> IO[str]:
-    """``path`` opened as UTF-8 text; gzip files (by magic bytes) are decompressed."""
+class _CheckedGzip(gzip.GzipFile):
+    """A gzip stream on which corrupt or truncated data raises :class:`FormatError`
+    (``gzip`` itself raises ``zlib.error``, ``EOFError`` or ``BadGzipFile``)."""
+
+    def _checked(self, read: Any, *args: Any) -> bytes:
+        try:
+            return read(*args)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FormatError(f"{self.name}: cannot decompress ({exc}); the gzip file is corrupt or truncated") \
+                from exc
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._checked(super().read, size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._checked(super().read1, size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._checked(super().readline, size)
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """``path`` opened for reading bytes; gzip files (by magic bytes) are decompressed, and
+    a corrupt gzip stream raises :class:`FormatError` when it is read."""
     with path.open("rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
-    raw: IO[bytes] = gzip.open(path, "rb") if gz else path.open("rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict")
+    return _CheckedGzip(path, "rb") if gz else path.open("rb")
+
+
+def open_text(path: Path) -> IO[str]:
+    """``path`` opened as UTF-8 text; gzip files (by magic bytes) are decompressed."""
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", errors="strict")
 
 
 class _Reader:
@@ -187,9 +214,7 @@ def iter_json_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, dict[
     Raises:
         FormatError: the first non-blank line does not even start like a JSON object.
     """
-    with path.open("rb") as probe:
-        gz = probe.read(2) == b"\x1f\x8b"
-    with gzip.open(path, "rb") if gz else path.open("rb") as fh:
+    with open_binary(path) as fh:
         checked = False
         for lineno, raw in enumerate(fh, start=1):
             line = raw.strip()

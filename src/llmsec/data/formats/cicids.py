@@ -24,17 +24,21 @@ def _header(path: Path, fields: list[str]) -> tuple[list[str], frozenset[str]]:
     """Stripped names; a repeated name (CIC-IDS2017 has ``Fwd Header Length`` twice) is
     renamed ``NAME.1`` and skipped, keeping the first occurrence."""
     header: list[str] = []
+    seen: set[str] = set()
     dupes: set[str] = set()
+    next_k: dict[str, int] = {}  # sets and a counter: a hostile header may repeat a name 10^5 times
     for raw in fields:
         name = raw.strip()
-        if name in header:
-            k = 1
-            while f"{name}.{k}" in header:
+        if name in seen:
+            k = next_k.get(name, 1)
+            while f"{name}.{k}" in seen:
                 k += 1
+            next_k[name] = k + 1
             logger.info("%s: column %r appears twice; keeping the first, skipping the copy", path, name)
             name = f"{name}.{k}"
             dupes.add(name)
         header.append(name)
+        seen.add(name)
     return header, frozenset(dupes)
 
 

@@ -32,7 +32,7 @@ from ._rows import build_each, dict_rows
 
 VULNERABLE, SAFE = "vulnerable", "safe"
 _GROUP_KEYS = ("cve", "commit", "project")
-_CALL = re.compile(r"([A-Za-z_~][\w:~]*)\s*\(")
+_CALL = re.compile(r"(?<![\w:~])([A-Za-z_~][\w:~]*+)\s*+\(")  # starts at a word start, no backtracking: linear
 _MISSING = {"", "None", "none", "nan", "NaN", "null"}
 _NOT_NAMES = {"if", "while", "for", "switch", "return", "sizeof", "catch", "defined"}
 
