@@ -26,6 +26,7 @@ from llmsec.train import (
     Pipeline,
     StageMismatchError,
     latest_good,
+    read_checkpoint,
     read_ledger,
     verify_checkpoint,
 )
@@ -118,7 +119,7 @@ def test_damaged_checkpoints_fall_back_to_the_previous_good_one(
     partial = scratch(out) / f"checkpoint-{STEPS - 5}"
     partial.mkdir()
     (partial / "adapter_model.safetensors").write_bytes(b"half")
-    assert verify_checkpoint(last) == "adapter_model.safetensors does not match its checksum (corrupted)"
+    assert verify_checkpoint(last) == "adapter_model.safetensors does not match its SHA-256 (corrupted)"
     with caplog.at_level(logging.WARNING, logger="llmsec"):
         assert latest_good(scratch(out)) == ck / f"checkpoint-{STEPS - 8}"
     assert "unusable" in caplog.text and "falling back to the previous one" in caplog.text
@@ -290,3 +291,339 @@ def test_a_crash_while_deleting_an_old_checkpoint_leaves_no_damaged_one(
     assert [p.name for p in scr.glob(".trash-*")], "the half-deleted one sits outside checkpoints/"
     _resume.clean_staging(scr)
     assert not list(scr.glob(".trash-*"))
+
+
+# --- exact resume: a crash at each moment, damaged markers, unlisted files, bit rot in finished stages ---
+
+CRASH_AT = 9  # the step whose checkpoint the crash interrupts (save_total_limit 2: rotation deletes CRASH_AT - 2)
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL: no ``except Exception`` in llmsec or transformers can catch it."""
+
+
+def assert_exact_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    """Bit-identical tensors (the CPU run is deterministic, so no tolerance is needed)."""
+    assert a.keys() == b.keys()
+    different = [key for key in a if not torch.equal(a[key], b[key])]
+    assert not different, f"weights differ from the uninterrupted run: {different}"
+
+
+def assert_same_as_reference(ref: Path, out: Path, checkpoint: object) -> None:
+    """The resumed stage ends exactly where the uninterrupted one does: step count, samples, weights."""
+    assert checkpoint.metrics["train_steps"] == STEPS
+    assert _committed_steps(scratch(out))[-1] == STEPS, "no checkpoint past the planned steps"
+    assert steps_of(read_ledger(scratch(out))) == list(range(1, STEPS + 1)), "every step once, none past max_steps"
+    assert read_ledger(scratch(out)) == read_ledger(scratch(ref))
+    manifest = json.loads((out / "0-pretrain" / "llmsec.json").read_text())
+    assert max(h.get("step", 0) for h in manifest["log_history"]) == STEPS
+    assert_exact_weights(adapter(ref), adapter(out))
+
+
+def _crash_while_the_trainer_writes(monkeypatch: pytest.MonkeyPatch) -> list:
+    real_save = torch.save
+
+    def save(obj: object, f: object, *args: object, **kwargs: object) -> None:
+        if f"checkpoint-{CRASH_AT}" in str(f) and str(f).endswith("optimizer.pt"):
+            Path(str(f)).write_bytes(b"half an optimizer state")
+            raise Killed
+        real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save)
+    return []
+
+
+def _crash_during_the_commit(monkeypatch: pytest.MonkeyPatch) -> list:
+    from llmsec.train import _resume
+
+    real = _resume.write_json_atomic
+
+    def write(path: Path, data: dict) -> None:
+        real(path, data)
+        if path.name == _resume.MARKER and path.parent.name == f"checkpoint-{CRASH_AT}":
+            raise Killed  # staged and marked, not yet renamed into checkpoints/
+
+    monkeypatch.setattr(_resume, "write_json_atomic", write)
+    return []
+
+
+def _crash_during_rotation(monkeypatch: pytest.MonkeyPatch) -> list:
+    real = shutil.rmtree
+
+    def rmtree(path: object, *args: object, **kwargs: object) -> None:
+        p = Path(str(path))
+        if p.name.startswith(f".trash-checkpoint-{CRASH_AT - 2}-"):
+            next(p.iterdir()).unlink()  # half deleted
+            raise Killed
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    return []
+
+
+def _crash_after_the_last_checkpoint(monkeypatch: pytest.MonkeyPatch) -> list:
+    from transformers import TrainerCallback
+
+    class KillAtTrainEnd(TrainerCallback):
+        def on_train_end(self, *args: object, **kwargs: object) -> None:
+            raise Killed  # checkpoint-STEPS is committed; the final save has not begun
+
+    return [KillAtTrainEnd()]
+
+
+def _crash_during_the_final_save(monkeypatch: pytest.MonkeyPatch) -> list:
+    from llmsec.train import _common
+
+    def write_manifest(path: Path, manifest: dict) -> None:
+        blob = path / "adapter_model.safetensors"
+        blob.write_bytes(blob.read_bytes()[:100])  # the weights half written
+        raise Killed
+
+    monkeypatch.setattr(_common, "write_manifest", write_manifest)
+    return []
+
+
+CRASHES = {
+    "while the trainer writes a checkpoint": _crash_while_the_trainer_writes,
+    "during the commit (staged, not renamed)": _crash_during_the_commit,
+    "during rotation (old checkpoint half deleted)": _crash_during_rotation,
+    "after the last checkpoint, before the final save": _crash_after_the_last_checkpoint,
+    "during the final save": _crash_during_the_final_save,
+}
+
+
+@pytest.mark.parametrize("moment", list(CRASHES))
+def test_a_crash_at_each_moment_then_resume_equals_the_uninterrupted_run(
+    moment: str, reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref, corpus = reference
+    out = tmp_path / "run"
+    cfg = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out, save_total_limit=2))
+    callbacks = CRASHES[moment](monkeypatch)
+    with pytest.raises(Killed):
+        Pipeline(cfg, callbacks=callbacks).run()
+    monkeypatch.undo()
+    assert not (out / "0-pretrain" / "llmsec.json").exists(), "the stage did not finish"
+    assert all(verify_checkpoint(p) is None for p in (scratch(out) / "checkpoints").iterdir())
+
+    (checkpoint,) = Pipeline(cfg, resume=True).run()
+    assert_same_as_reference(ref, out, checkpoint)
+    assert not [p for p in scratch(out).iterdir() if p.name.startswith((".", "checkpoint-"))], "nothing left over"
+
+
+_SIGKILL_AT_TRAIN_END = """
+import os, signal, sys
+from transformers import TrainerCallback
+from llmsec.config import load_recipe
+from llmsec.train import Pipeline
+
+class Kill(TrainerCallback):
+    def on_train_end(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+Pipeline(load_recipe(sys.argv[1]), callbacks=[Kill()]).run()
+"""
+
+
+def test_sigkill_after_the_last_checkpoint_then_resume_stops_at_max_steps(
+    reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path
+) -> None:
+    """A real SIGKILL at the moment that used to train one step past ``max_steps`` on resume."""
+    ref, corpus = reference
+    out = tmp_path / "killed"
+    recipe_file = tmp_path / "recipe.yaml"
+    recipe_file.write_text(yaml.safe_dump(raw_recipe(tiny_llama_dir, corpus, out, save_total_limit=2)))
+    killed = subprocess.run([sys.executable, "-c", _SIGKILL_AT_TRAIN_END, str(recipe_file)],
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert _committed_steps(scratch(out)) == [STEPS - 1, STEPS]
+    assert not (out / "0-pretrain" / "llmsec.json").exists()
+
+    from llmsec.cli import app
+
+    result = CliRunner().invoke(app, ["train", str(recipe_file), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert_same_as_reference(ref, out, read_checkpoint(out / "0-pretrain"))
+
+
+def _first_entry(marker: dict) -> dict:
+    return next(iter(marker["files"].values()))
+
+
+def _rename_size(m: dict) -> dict:
+    entry = _first_entry(m)
+    entry["sizu"] = entry.pop("size")
+    return m
+
+
+def _drop(key: str) -> object:
+    def damage(m: dict) -> dict:
+        m.pop(key)
+        return m
+
+    return damage
+
+
+def _set(key: str, value: object) -> object:
+    def damage(m: dict) -> dict:
+        m[key] = value
+        return m
+
+    return damage
+
+
+def _set_entry(key: str, value: object) -> object:
+    def damage(m: dict) -> dict:
+        _first_entry(m)[key] = value
+        return m
+
+    return damage
+
+
+def _entry_a_number(m: dict) -> dict:
+    m["files"][next(iter(m["files"]))] = 7
+    return m
+
+
+def _name_out_of_the_folder(m: dict) -> dict:
+    m["files"]["../../escape.bin"] = _first_entry(m)
+    return m
+
+
+# One flipped bit or a careless edit: valid JSON, wrong shape. Each must mean "unusable, fall back".
+DAMAGED_MARKERS = {
+    "size renamed sizu": _rename_size,
+    "files a list": lambda m: _set("files", list(m["files"]))(m),
+    "files a number": _set("files", 3),
+    "files empty": _set("files", {}),
+    "files missing": _drop("files"),
+    "an entry a number": _entry_a_number,
+    "sha256 missing": lambda m: (_first_entry(m).pop("sha256"), m)[1],
+    "size a string": _set_entry("size", "128"),
+    "size negative": _set_entry("size", -1),
+    "size a bool": _set_entry("size", True),
+    "sha256 not hex": _set_entry("sha256", "xyz"),
+    "step missing": _drop("step"),
+    "step a string": _set("step", "24"),
+    "a name outside the folder": _name_out_of_the_folder,
+    "marker a list": lambda m: [m],
+    "marker null": lambda m: None,
+    "marker a number": lambda m: 24,
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGED_MARKERS))
+def test_a_damaged_marker_of_any_shape_means_unusable_and_falls_back(
+    damage: str, reference: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from llmsec.train._resume import resolve_resume
+
+    ref, _ = reference
+    scr = tmp_path / "_trainer"
+    for step in (STEPS - 1, STEPS):
+        name = f"checkpoint-{step}"
+        shutil.copytree(scratch(ref) / "checkpoints" / name, scr / "checkpoints" / name)
+    last = scr / "checkpoints" / f"checkpoint-{STEPS}"
+    marker = last / "llmsec-checkpoint.json"
+    marker.write_text(json.dumps(DAMAGED_MARKERS[damage](json.loads(marker.read_text()))))
+
+    problem = verify_checkpoint(last)
+    assert isinstance(problem, str) and "llmsec-checkpoint.json" in problem
+    with caplog.at_level(logging.WARNING, logger="llmsec"):
+        assert latest_good(scr) == scr / "checkpoints" / f"checkpoint-{STEPS - 1}"
+    assert "unusable" in caplog.text
+    with pytest.raises(CheckpointError, match="not a usable checkpoint"):
+        resolve_resume(scr, last, {})
+
+
+def test_llmsec_train_resume_falls_back_past_a_damaged_marker(
+    reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path
+) -> None:
+    """The issue's case end to end: ``"size"`` -> ``"sizu"`` used to stop ``--resume`` with ``error: 'size'``."""
+    ref, corpus = reference
+    out = tmp_path / "run"
+    shutil.copytree(ref, out)
+    (out / "0-pretrain" / "llmsec.json").unlink()
+    for step in range(STEPS - 5, STEPS + 1):
+        shutil.rmtree(scratch(out) / "checkpoints" / f"checkpoint-{step}")
+    marker = scratch(out) / "checkpoints" / f"checkpoint-{STEPS - 6}" / "llmsec-checkpoint.json"
+    marker.write_text(marker.read_text().replace('"size"', '"sizu"', 1))
+    recipe_file = tmp_path / "r.yaml"
+    recipe_file.write_text(yaml.safe_dump(raw_recipe(tiny_llama_dir, corpus, out)))
+
+    from llmsec.cli import app
+
+    result = CliRunner().invoke(app, ["train", str(recipe_file), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert_same_as_reference(ref, out, read_checkpoint(out / "0-pretrain"))
+
+
+# The final manifest's file table, damaged the same ways: the finished stage is unusable and is redone.
+DAMAGED_FILE_TABLES = {k: DAMAGED_MARKERS[k] for k in (
+    "size renamed sizu", "files a list", "files a number", "files empty", "files missing", "an entry a number",
+    "sha256 missing", "size a string", "a name outside the folder",
+)} | {
+    "stage missing": _drop("stage"),
+    "manifest a list": lambda m: [m],
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGED_FILE_TABLES))
+def test_a_damaged_final_manifest_means_the_stage_is_redone(
+    damage: str, reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    ref, corpus = reference
+    out = tmp_path / "run"
+    shutil.copytree(ref, out)
+    manifest = out / "0-pretrain" / "llmsec.json"
+    manifest.write_text(json.dumps(DAMAGED_FILE_TABLES[damage](json.loads(manifest.read_text()))))
+    cfg = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out))
+    with caplog.at_level(logging.WARNING, logger="llmsec"):
+        (checkpoint,) = Pipeline(cfg, resume=True).run()
+    assert "is damaged" in caplog.text and "training it again" in caplog.text
+    assert_same_as_reference(ref, out, checkpoint)
+
+
+def test_a_file_the_marker_does_not_list_is_never_loaded(
+    reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ref, corpus = reference
+    out = tmp_path / "run"
+    shutil.copytree(ref, out)
+    (out / "0-pretrain" / "llmsec.json").unlink()
+    for step in range(STEPS - 5, STEPS + 1):
+        shutil.rmtree(scratch(out) / "checkpoints" / f"checkpoint-{step}")
+    last = scratch(out) / "checkpoints" / f"checkpoint-{STEPS - 6}"
+    # planted: weights the trainer would load instead of the adapter (keys as in the PEFT model's state dict)
+    planted = {k.replace(".weight", ".default.weight"): torch.full_like(v, 7.0)
+               for k, v in load_file(str(last / "adapter_model.safetensors")).items()}
+    torch.save(planted, last / "pytorch_model.bin")
+    (last / "sub").mkdir()
+    (last / "sub" / "adapter_model.safetensors").write_bytes(b"planted too")
+    assert verify_checkpoint(last) is None, "the listed files are intact, so the checkpoint stays usable"
+
+    cfg = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out))
+    with caplog.at_level(logging.WARNING, logger="llmsec"):
+        (checkpoint,) = Pipeline(cfg, resume=True).run()
+    assert "pytorch_model.bin" in caplog.text and "not listed" in caplog.text
+    assert_same_as_reference(ref, out, checkpoint)
+    assert (last / "pytorch_model.bin").exists() or not last.exists(), "ignored, not deleted"
+
+
+def test_a_bit_flipped_finished_adapter_of_the_right_size_is_not_reused(
+    reference: tuple[Path, Path], tiny_llama_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ref, corpus = reference
+    out = tmp_path / "run"
+    shutil.copytree(ref, out)
+    blob = out / "0-pretrain" / "adapter_model.safetensors"
+    data = bytearray(blob.read_bytes())
+    data[-5] ^= 0x01  # one bit of one weight: same size, still a valid safetensors file
+    blob.write_bytes(bytes(data))
+    cfg = recipe_from_dict(raw_recipe(tiny_llama_dir, corpus, out))
+    with caplog.at_level(logging.WARNING, logger="llmsec"):
+        (checkpoint,) = Pipeline(cfg, resume=True).run()
+    assert "adapter_model.safetensors does not match its SHA-256" in caplog.text
+    assert "training it again" in caplog.text
+    assert_same_as_reference(ref, out, checkpoint)

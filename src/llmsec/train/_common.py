@@ -15,12 +15,17 @@ from ._checkpoint import MANIFEST, Checkpoint, is_checkpoint, now, read_checkpoi
 from ._distributed import barrier, is_main_process, world_size
 from ._resume import (
     COMMITTED,
+    PlanComplete,
     atomic_checkpoints,
     checkpoint_write_error,
+    drop_view,
     file_digests,
+    finish_without_training,
     read_marker,
     resolve_resume,
+    resume_view,
     sample_ledger,
+    stop_at_planned_steps,
 )
 
 logger = logging.getLogger(__name__)
@@ -212,18 +217,26 @@ def run_training(trainer: Any, stage: _StageBase, scratch: Path, *, seed: int,
     _drop_printer_if_replaced(trainer)
     start = resolve_resume(scratch, resume, info)
     barrier()
+    view = resume_view(start, scratch) if start else None  # only the files the checkpoint's marker lists
     trainer.add_callback(atomic_checkpoints(scratch, info, trainer.args.save_total_limit))
     if record_samples:
         ledger = sample_ledger(scratch, int(read_marker(start)["step"]) if start else 0)
         ledger.attach(trainer.model)
         trainer.add_callback(ledger)
+    trainer.add_callback(stop_at_planned_steps())  # last: every other callback has seen the run begin
     try:
-        return trainer.train(resume_from_checkpoint=str(start) if start else None)
+        return trainer.train(resume_from_checkpoint=str(view) if view else None)
+    except PlanComplete as done:
+        logger.info("%s is already at the planned last step (%s): nothing left to train", start, done)
+        return finish_without_training(trainer)
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
             raise
         staged = scratch / f"checkpoint-{trainer.state.global_step}"
         raise checkpoint_write_error(exc, staged, scratch / COMMITTED) from exc
+    finally:
+        if view is not None:
+            drop_view(view)
 
 
 def final_evaluation(trainer: Any, eval_dataset: Any) -> dict[str, float] | None:

@@ -8,6 +8,13 @@ the stage config), flushes everything to disk and renames the directory into
 ``<stage>/_trainer/checkpoints/``. A rename is atomic, so that folder only ever
 holds complete checkpoints; one that was damaged afterwards fails verification
 and the previous good one is used instead.
+
+The marker is checked for the exact shape llmsec writes (``_filetable``): a
+marker of any other shape makes its checkpoint unusable, like a damaged file.
+On resume the trainer reads the checkpoint through a private view of it
+(``.resume-checkpoint-N``, hard links to the listed files only), so a file the
+marker does not list is never loaded; and a checkpoint already at the stage's
+planned last step is loaded without training another step.
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ from typing import Any
 
 from ._checkpoint import StageMismatchError, config_diff
 from ._distributed import barrier, is_main_process
+from ._filetable import CheckpointMarker, MarkerError, check_files, parse_marker, sha256_file, unlisted
 
 logger = logging.getLogger(__name__)
 
 MARKER = "llmsec-checkpoint.json"
 COMMITTED = "checkpoints"
 LEDGER = "samples.jsonl"
+VIEW_PREFIX = ".resume-"
 _STEP = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -60,11 +69,7 @@ def file_digests(path: Path, *, skip: tuple[str, ...] = (MARKER,), recursive: bo
         rel = file.relative_to(path).as_posix()
         if rel in skip or rel.startswith("."):
             continue
-        digest = hashlib.sha256()
-        with file.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        out[rel] = {"size": file.stat().st_size, "sha256": digest.hexdigest()}
+        out[rel] = {"size": file.stat().st_size, "sha256": sha256_file(file)}
     return out
 
 
@@ -80,37 +85,39 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 
 
 def verify_checkpoint(path: str | Path) -> str | None:
-    """Why ``path`` is not a complete intermediate checkpoint (None when it is good)."""
+    """Why ``path`` is not a complete intermediate checkpoint (None when it is good).
+
+    Good means: its marker has exactly the shape llmsec writes, and every file it
+    lists is present with the recorded size and SHA-256. Files it does not list
+    do not make it unusable; they are ignored on resume (see :func:`resume_view`).
+    """
     path = Path(path)
-    marker = path / MARKER
     if not path.is_dir():
         return "no such directory"
-    if not marker.is_file():
-        return f"no {MARKER} (the write never finished)"
     try:
-        files = json.loads(marker.read_text(encoding="utf-8"))["files"]
-    except (ValueError, KeyError) as exc:
-        return f"unreadable {MARKER}: {exc}"
-    if not files:
-        return f"{MARKER} lists no files"
-    for name, meta in files.items():
-        file = path / name
-        if not file.is_file():
-            return f"{name} is missing"
-        if file.stat().st_size != meta["size"]:
-            return f"{name} has {file.stat().st_size} bytes, {meta['size']} were written"
-        digest = hashlib.sha256()
-        with file.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        if digest.hexdigest() != meta["sha256"]:
-            return f"{name} does not match its checksum (corrupted)"
-    return None
+        marker = _load_marker(path)
+    except FileNotFoundError:
+        return f"no {MARKER} (the write never finished)"
+    except (OSError, MarkerError) as exc:
+        return f"damaged {MARKER} ({exc})"
+    return check_files(path, marker.files)
+
+
+def _load_marker(path: Path) -> CheckpointMarker:
+    try:
+        text = (path / MARKER).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MarkerError(f"not UTF-8 text: {exc}") from None
+    return parse_marker(text)
 
 
 def read_marker(path: str | Path) -> dict[str, Any]:
-    """The ``llmsec-checkpoint.json`` of a committed checkpoint."""
-    return json.loads((Path(path) / MARKER).read_text(encoding="utf-8"))
+    """The ``llmsec-checkpoint.json`` of a committed checkpoint, checked for its shape.
+
+    Raises:
+        MarkerError: the marker is damaged (:func:`verify_checkpoint` says so first).
+    """
+    return _load_marker(Path(path)).model_dump(mode="json")
 
 
 def committed(scratch: Path) -> list[Path]:
@@ -140,7 +147,7 @@ def clean_staging(scratch: Path) -> None:
         if _STEP.match(path.name) and path.is_dir():
             logger.info("removing partial checkpoint %s left by an interrupted run", path)
             shutil.rmtree(path, ignore_errors=True)
-        elif path.name.startswith(".trash-checkpoint-") and path.is_dir():
+        elif path.name.startswith((".trash-checkpoint-", VIEW_PREFIX)) and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -278,6 +285,98 @@ def resolve_resume(scratch: Path, resume: bool | str | Path, info: dict[str, Any
     return path
 
 
+def resume_view(checkpoint: Path, scratch: Path) -> Path:
+    """What the trainer resumes from: a view of ``checkpoint`` holding only the files its marker lists.
+
+    The view, ``scratch/.resume-checkpoint-N``, holds hard links (symbolic links
+    where the filesystem has none) to the listed files, so it costs no copy. Any
+    other file in the checkpoint is ignored with a warning and left where it is:
+    a planted ``pytorch_model.bin`` (which transformers would load instead of the
+    adapter) never reaches the trainer. Built by the main process while the others
+    wait; removed by :func:`drop_view`, or by :func:`clean_staging` after a crash.
+    """
+    view = scratch / f"{VIEW_PREFIX}{checkpoint.name}"
+    if is_main_process():
+        marker = _load_marker(checkpoint)
+        extra = unlisted(checkpoint, marker.files, marker=MARKER)
+        if extra:
+            logger.warning("ignoring %s in %s: not listed in its %s (only the files llmsec wrote and listed "
+                           "are loaded on resume)", ", ".join(extra), checkpoint, MARKER)
+        shutil.rmtree(view, ignore_errors=True)
+        for name in marker.files:
+            _link(checkpoint / name, view / name)
+    barrier()
+    return view
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        os.symlink(src.resolve(), dst)
+
+
+def drop_view(view: Path) -> None:
+    """Remove a view made by :func:`resume_view` (main process)."""
+    if is_main_process():
+        shutil.rmtree(view, ignore_errors=True)
+
+
+class PlanComplete(Exception):
+    """The resumed checkpoint is already at the stage's planned last step: there is nothing to train."""
+
+
+def stop_at_planned_steps() -> Any:
+    """A callback that keeps a resumed run from training past its planned steps.
+
+    transformers resumes a checkpoint by skipping the batches of its epoch that
+    were trained, then training the rest of that epoch's loop; for a checkpoint
+    saved at ``max_steps`` (when that is not a whole number of epochs) that means
+    one step more than planned. This callback raises :class:`PlanComplete` at
+    ``on_train_begin`` (after the checkpoint is loaded, before any batch is
+    drawn) when the loaded step has reached the plan; :func:`finish_without_training`
+    then ends the run as ``trainer.train()`` would. Add it last, so that every
+    other callback has seen the run begin.
+    """
+
+    class StopAtPlannedSteps(_callback_base()):  # type: ignore[misc]
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if 0 < state.max_steps <= state.global_step:
+                raise PlanComplete(f"step {state.global_step} of {state.max_steps}")
+
+    return StopAtPlannedSteps()
+
+
+def finish_without_training(trainer: Any) -> Any:
+    """End a run stopped by :class:`PlanComplete` as ``trainer.train()`` ends one; return its ``TrainOutput``.
+
+    The training loss is the step-weighted mean of the losses the checkpoint logged
+    (NaN when it logged none); the runtime is 0.
+    """
+    from transformers.trainer_utils import TrainOutput
+
+    args, state = trainer.args, trainer.state
+    if args.load_best_model_at_end and state.best_model_checkpoint is not None:
+        trainer._load_best_model()  # what transformers' own end of training does
+    loss = logged_train_loss(state.log_history)
+    metrics = {"train_runtime": 0.0, "train_loss": loss}
+    trainer.log(dict(metrics))
+    trainer.control = trainer.callback_handler.on_train_end(args, state, trainer.control)
+    trainer.is_in_train = False
+    return TrainOutput(state.global_step, loss, metrics)
+
+
+def logged_train_loss(log_history: list[dict[str, Any]]) -> float:
+    """The mean training loss per step over a trainer's logged losses (each covers the steps since the last)."""
+    total, last = 0.0, 0
+    for entry in log_history:
+        if "loss" in entry and isinstance(entry.get("step"), int) and entry["step"] > last:
+            total += float(entry["loss"]) * (entry["step"] - last)
+            last = entry["step"]
+    return total / last if last else float("nan")
+
+
 def available(scratch: Path) -> str:
     """One sentence listing the usable checkpoints of a stage, for error messages."""
     good = [str(p) for p in committed(scratch) if verify_checkpoint(p) is None]
@@ -357,9 +456,11 @@ def _read_lines(path: Path) -> list[dict[str, Any]]:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            out.append(json.loads(line))
+            entry = json.loads(line)
         except ValueError:
             continue  # a line cut short by a crash
+        if isinstance(entry, dict) and type(entry.get("step")) is int and isinstance(entry.get("ids"), list):
+            out.append(entry)  # anything else is a damaged line, skipped like a cut one
     return out
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from .._registry import Registry
 from ..config import Recipe, StageConfig, dump_recipe
-from ._checkpoint import Checkpoint, StageMismatchError, config_diff, is_checkpoint, read_checkpoint, verify_final
+from ._checkpoint import Checkpoint, StageMismatchError, config_diff, is_checkpoint, read_checkpoint
 from ._common import BaseSpec, stage_output_dir
 from ._distributed import is_main_process
+from ._filetable import verify_final
 from ._preflight import preflight
 from .domain_pretrainer import DomainPretrainer
 from .instruction_tuner import InstructionTuner
@@ -33,8 +34,10 @@ class Pipeline:
 
     ``resume``:
         - ``False``: train every stage from the start.
-        - ``True``: a stage whose final checkpoint exists and matches its config is
-          reused (one that differs is an error naming the keys); the first stage
+        - ``True``: a stage whose final checkpoint exists, matches its config and
+          whose files match the sizes and SHA-256 its manifest records is reused (a
+          config that differs is an error naming the keys; a damaged checkpoint or
+          manifest is trained again, with a warning); the first stage
           without one continues from its latest good intermediate checkpoint
           (``save_steps``), or starts afresh when it has none.
         - a path: continue from that intermediate checkpoint (of one of this
@@ -119,8 +122,15 @@ class Pipeline:
         path = self.stage_dir(index, stage)
         if not is_checkpoint(path):
             return None
-        checkpoint = read_checkpoint(path)
-        saved, wanted = checkpoint.manifest["stage"], stage.model_dump(mode="json")
+        try:
+            checkpoint = read_checkpoint(path)
+            saved, wanted = checkpoint.manifest["stage"], stage.model_dump(mode="json")
+            if not isinstance(saved, dict):
+                raise TypeError(f"'stage' is {type(saved).__name__}, not a mapping")
+        except (ValueError, KeyError, TypeError) as exc:  # valid JSON of the wrong shape, or not JSON
+            logger.warning("stage %d (%s): the finished checkpoint %s is damaged (unreadable llmsec.json: %s: %s); "
+                           "training it again", index, stage.label, path, type(exc).__name__, exc)
+            return None
         diffs = config_diff(saved, wanted)
         if diffs:
             raise StageMismatchError(
