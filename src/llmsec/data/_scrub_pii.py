@@ -26,10 +26,10 @@ from typing import Any
 
 from ._scrub_rules import Finding
 
-_CARD = re.compile(r"(?<![\w.+/-])\d(?:[ -]?\d){12,18}(?![\w]|[.,/-]\d)")
+_CARD = re.compile(r"(?<![\w.+/-])\d(?:[ -]?\d){12,18}(?![\w]|[./-]\d)")
 # (prefix range low, high, allowed lengths): ISO/IEC 7812 issuer identification numbers
 _NETWORKS: tuple[tuple[int, int, frozenset[int]], ...] = (
-    (4, 4, frozenset((13, 16, 19))),  # Visa
+    (4, 4, frozenset((16, 19))),  # Visa (13-digit Visa numbers are retired; EAN-13 barcodes start with 40-44)
     (51, 55, frozenset((16,))),  # Mastercard
     (2221, 2720, frozenset((16,))),  # Mastercard 2-series
     (34, 34, frozenset((15,))),  # American Express
@@ -99,10 +99,10 @@ def credit_cards(text: str, lowered: str) -> Iterator[Finding]:
 # one way only and a failed match backtracks over a bounded number of groups.
 _PHONE = re.compile(
     r"(?<![\w+./#@-])(?<!\d[ .-])(?<!\d[ .-]\()"  # not the tail of a longer group of digits
-    r"(?:(?P<intl>\+|00)(?:[1-9]\d{6,14}|[1-9]\d{0,3}(?:[ .-]?\(0\)\d{0,5})?(?:(?:[ .-]|[ .-]?\()\d{1,5}\)?){1,6})"
+    r"(?:(?P<intl>\+|00)(?:[1-9]\d{6,14}|[1-9]\d{0,3}(?:[ .-]?\(0\)\d{0,5})?(?:(?:[ .-]|[ .-]?\()\d{1,8}\)?){1,6})"
     r"|(?P<nanp>(?:1[ .-])?(?:\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}(?P<ns>[ .-])\d{3}(?P=ns)\d{4}))"
     r"|(?P<trunk>0\d{1,4}(?:[ -]\(?\d{1,8}\)?){1,5}))"
-    r"(?![\w]|[.,:/-]\d|-\w)"
+    r"(?![\w]|[.:/-]\d|-\w)"
 )
 # national formats tried for numbers written with their trunk 0
 _TRUNK_REGIONS = ("GB", "DE", "FR", "NL", "IT", "AT", "CH", "BE", "AU", "IN", "JP", "BR", "SE", "IE", "NZ")

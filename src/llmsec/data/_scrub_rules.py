@@ -27,7 +27,7 @@ _NOT_A_VALUE = frozenset((
     "bool", "secret", "password", "passwd", "redacted", "hidden", "masked", "empty", "example", "test",
 ))
 _VARIABLE = re.compile(
-    r"[a-z_]*(?:password|passwd|passphrase|pwd|pass|secret|token|key)[a-z_0-9]*"
+    r"(?:[a-z0-9]+_)*(?:password|passwd|passphrase|pwd|pass|secret|token|key)(?:_?[a-z0-9]+)*"
     r"|[a-z]+(?:Password|Passwd|Pwd|Pass|Secret|Token|Key)[A-Za-z]*"
     # attribute access: args.password, settings.API_KEY, self.dbPassword
     r"|(?:[a-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]+)+)"
@@ -44,6 +44,8 @@ _NOT_SECRET_KEY = re.compile(
     r"|_?key_?(?:name|type|size|len|path|file|alg|format|usage|prefix|field)|hotkey|keyboard|monkey|turkey"
 )
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]{1,30}>")
+_TEMPLATE = re.compile(r"\$[{(]|\$[A-Za-z_][A-Za-z0-9_]*\Z|%(?:\([A-Za-z_]\w*\))?[-+ #0-9.]*[sdifrx]\Z"
+                       r"|%[A-Za-z_]\w*%\Z")
 
 
 def _is_reference(value: str) -> bool:
@@ -51,7 +53,8 @@ def _is_reference(value: str) -> bool:
     v = value.strip()
     return (
         not v
-        or v[0] in "$%{<[(?:"  # ${VAR}, %s, {{var}}, <secret>, ? and :name SQL binds
+        or v[0] in "{<[(?:"  # {{var}}, <secret>, ? and :name SQL binds
+        or _TEMPLATE.match(v) is not None  # ${VAR}, $VAR, %s, %(name)s, %VAR%
         or v.startswith(("os.", "env.", "process.env", "getenv", "ENV["))
         or set(v) <= set("*xX•.#-_")
         or v.lower() in _NOT_A_VALUE
@@ -70,7 +73,10 @@ def _classes(value: str) -> int:
     )
 
 
-_WORDY = re.compile(r"[A-Za-z]+(?:[._/-][A-Za-z]+)*[._/-]?(?:v?\d{1,3})?")
+# words and identifiers: lower, Capitalized, UPPER, camelCase or HTTPServer parts joined by . _ / -
+# (each part splits one way: a capital run, a lower run, then Capital+lower runs)
+_WORD_PART = r"(?:[A-Z]*[a-z]+(?:[A-Z][a-z]+)*|[A-Z]+)"
+_WORDY = re.compile(_WORD_PART + r"(?:[._/-]" + _WORD_PART + r")*[._/-]?(?:v?\d{1,3})?")
 
 
 def _token_like(value: str) -> bool:
@@ -171,16 +177,23 @@ def _check_ipv6(m: re.Match[str]) -> bool:
     return True
 
 
-# an IPv4-shaped run is a version when a version operator, a "v", "version" or a package name and dash
-# stands before it (libfoo>=1.2.3.4, v2.3.4.5, openssl-1.1.1.1), or a release suffix follows (1.2.3.4-rc1)
-_VERSION_BEFORE = re.compile(r"(?:[<>=!~^]=?|\b[vV]|(?i:version|ver\.?|release|build|rev\.?)\s*|[A-Za-z][_-])\Z")
+# an IPv4-shaped run is a version when a version operator, a "v", a word that introduces versions or
+# sections, a package name and dash, or a product and slash stands before it (libfoo>=1.2.3.4, v2.3.4.5,
+# "version": "1.2.3.4", prior to 1.2.3.4, openssl-1.1.1.1, Chrome/120.0.0.0, section 4.2.1.6), or a
+# release suffix or file extension follows (1.2.3.4-rc1, 1.2.3.4.tar.gz)
+_VERSION_BEFORE = re.compile(
+    r"(?:[<>!~^]=?|==|\b[vV]|(?i:(?<![A-Za-z])(?:version|ver\.?|release|build|rev\.?|before|prior to|through|fixed in"
+    r"|patched in|upgrade to|update to|up to|section|sect?\.|clause|oid|firmware|fw)[\"']?\s{0,3}[:=]?\s{0,3}[\"']?)"
+    r"|§\s?|[A-Za-z][_-]|[A-Za-z]/)\Z"
+)
 _VERSION_AFTER = re.compile(r"(?:-(?:rc|alpha|beta|dev|pre|post|snapshot|final|r)\d*"
-                            r"|\.(?:tar|zip|whl|jar|tgz|gz|rpm|deb|dll|exe|so|dmg|msi|pkg)\b|\+[a-z0-9])",
+                            r"|\.(?:tar|zip|whl|jar|tgz|gz|rpm|deb|dll|exe|so|dmg|msi|pkg)\b|\+[a-z0-9]"
+                            r"|\s(?:and|or)\s(?:later|earlier|above|below|newer|older))",
                             re.IGNORECASE)
 
 
 def _check_ipv4(m: re.Match[str]) -> bool:
-    before = m.string[max(0, m.start() - 10) : m.start()]
+    before = m.string[max(0, m.start() - 24) : m.start()]
     after = m.string[m.end() : m.end() + 12]
     return not _VERSION_BEFORE.search(before) and not _VERSION_AFTER.match(after)
 
@@ -339,6 +352,26 @@ RULES: tuple[Detector, ...] = (
         check=_check_named_token,
         classify=_classify_token,
     ),
+    _Rule(  # session cookies: sessionid=, PHPSESSID=, JSESSIONID=, laravel_session=, connect.sid=
+        "API_TOKEN",
+        re.compile(r"(?i)(?:sess(?:ion)?(?:[_.-]?id)?|(?<![A-Za-z0-9])sid)[A-Za-z0-9_]{0,30}\s{0,5}=\s{0,5}"
+                   r"(?P<value>[A-Za-z0-9._~+/%-]{16,512})"),
+        ("sess", "sid"),
+        lower=True,
+        group="value",
+        check=_check_token,
+        classify=_classify_token,
+    ),
+    _Rule(  # Terraform: variable "db_password" { default = "..." }
+        "PASSWORD",
+        re.compile(r"(?i)\bvariable\s{1,20}\"(?P<key>[A-Za-z0-9_-]{0,60}(?:pass|pwd|secret|token|key)[A-Za-z0-9_-]{0,60})\""
+                   r"\s{0,20}\{[^}]{0,300}?\bdefault\s{0,20}=\s{0,20}\"(?P<value>[^\"\n]{1,200})\""),
+        ("variable",),
+        lower=True,
+        group="value",
+        check=lambda m: not _is_reference(m.group("value")) and not _NOT_SECRET_KEY.search(m.group("key")),
+        classify=lambda v: "PASSWORD",
+    ),
     _Rule(  # scheme://user:pw@host and scheme://:pw@host (redis)
         "PASSWORD",
         re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{0,128}"
@@ -363,6 +396,17 @@ RULES: tuple[Detector, ...] = (
         lower=True,
         group="value",
         check=_check_flagged,
+    ),
+    _Rule(  # .netrc (machine HOST login USER password PW) and prose (the password is PW)
+        "PASSWORD",
+        re.compile(r"(?i)\blogin\s{1,20}\S{1,100}\s{1,20}password\s{1,20}(?P<value>[^\s\"']{1,200})"
+                   r"|\bpassword\s{1,20}is\s{1,20}[\"']?(?P<bare>[^\s\"']{1,200})"),
+        ("password",),
+        lower=True,
+        group="value",
+        check=lambda m: (not _is_reference(m.group(_value_group(m)).rstrip(".,;:!?"))
+                         and (m.group("value") is not None
+                              or _password_like(m.group("bare"), m.string[m.end() : m.end() + 40]))),
     ),
     _Rule(
         "PASSWORD",

@@ -13,7 +13,8 @@ planted corpus without lowering precision (``benchmarks/bench_scrub.py
   4.5 bits) with detect-secrets' own false-positive filters (sequential strings,
   UUIDs, templated values) and two of ours: hex-only strings are digests and ids,
   not secrets (its hex-entropy plugin is left out for that reason), and base64 that
-  decodes to text is encoded text, not a key.
+  decodes to text is encoded text, not a key; an SRI ``sha512-...`` string is a
+  digest.
 
 Left out (measured, see the docs): the keyword plugin (the project's context
 rules already find what it finds, and its ``\\w*`` name patterns are quadratic on
@@ -77,8 +78,8 @@ def vendor_tokens(text: str, lowered: str) -> Iterator[Finding]:
         for pattern in patterns:
             for m in pattern.finditer(text):
                 start, end = _span(m)
-                if start > 0 and _TOKEN_CHAR.match(text, start - 1):
-                    continue
+                if start > 0 and _TOKEN_CHAR.match(text, start - 1) and not text.endswith("/bot", 0, start):
+                    continue  # (a Telegram bot token sits in its URL as /bot<token>)
                 if end < len(text) and _TOKEN_CHAR.match(text, end):
                     continue
                 yield start, end, "API_TOKEN"
@@ -93,6 +94,7 @@ def _entropy() -> tuple[Any, Any]:
 
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_SRI = re.compile(r"sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}\Z")  # subresource integrity: a digest
 _MIN_LEN = 20
 
 
@@ -119,6 +121,7 @@ def is_high_entropy_secret(value: str, plugin: Any = None, heuristic: Any = None
         return False
     return not (
         _HEX.fullmatch(value)
+        or _SRI.match(value)
         or heuristic.is_sequential_string(value)
         or heuristic.is_potential_uuid(value)
         or heuristic.is_templated_secret(value)
