@@ -8,6 +8,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 
 from ._rows import RowError
+from ._source import MAX_MIME_DEPTH
 
 #: Canonical e-mail labels: ``phishing`` (credential theft, fraud), ``spam``
 #: (unsolicited bulk mail), ``legitimate`` (ham).
@@ -49,6 +50,35 @@ def sender_domain(sender: str | None) -> str | None:
     _, address = parseaddr(sender)
     domain = address.rpartition("@")[2].strip().strip(">").lower()
     return domain if "@" in address and domain else None
+
+
+#: Parts one e-mail may hold in all (a MIME bomb of thousands of parts is rejected).
+MAX_MIME_PARTS = 10_000
+
+
+def mime_too_deep(limit: int = MAX_MIME_DEPTH) -> str:
+    """The rejection reason of a message nested past ``limit``."""
+    return f"MIME multiparts nested deeper than {limit} levels (limit MAX_MIME_DEPTH)"
+
+
+def mime_problem(msg: EmailMessage, limit: int = MAX_MIME_DEPTH, max_parts: int = MAX_MIME_PARTS) -> str | None:
+    """Why a parsed message is refused (multiparts nested past ``limit``, more than
+    ``max_parts`` parts), else None. Iterative: a deep message cannot exhaust the stack."""
+    stack: list[tuple[EmailMessage, int]] = [(msg, 0)]
+    parts = 0
+    while stack:
+        part, depth = stack.pop()
+        parts += 1
+        if parts > max_parts:
+            return f"more than {max_parts} MIME parts (limit MAX_MIME_PARTS)"
+        if not part.is_multipart():
+            continue
+        if depth >= limit:
+            return mime_too_deep(limit)
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((p, depth + 1) for p in payload if isinstance(p, EmailMessage))
+    return None
 
 
 _US_DATES = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")

@@ -12,7 +12,9 @@ Every limit a loader applies to what it reads lives here, so the docs can list t
 - a file read whole (one text document, one ``.eml``, one JSON document) is at most
   :data:`MAX_FILE_BYTES`;
 - a folder walk does not follow a symbolic link out of the folder unless the loader
-  is given ``follow_symlinks=True``; such a link is a rejected record.
+  is given ``follow_symlinks=True``; such a link is a rejected record;
+- one JSON record nests at most :data:`MAX_JSON_DEPTH` levels, one e-mail at most
+  :data:`MAX_MIME_DEPTH` multipart levels; a deeper one is a rejected record.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ logger = logging.getLogger(__name__)
 MAX_LINE_BYTES = 64 << 20
 #: The largest file read whole: a text document, an ``.eml``, a JSON document (1 GiB).
 MAX_FILE_BYTES = 1 << 30
+#: The deepest nesting of one JSON record (object or array levels); a deeper record is rejected.
+MAX_JSON_DEPTH = 100
+#: The deepest nesting of MIME multiparts in one e-mail; a deeper message is rejected.
+MAX_MIME_DEPTH = 20
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -210,3 +216,23 @@ def _link(path: Path, real_root: Path, keep: Callable[[Path], bool], follow: boo
         found.append((path, f"symbolic link to {file_kind(mode)}, not a regular file"))
     else:
         found.append((path, None))
+
+
+def json_depth_error(obj: object, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """Why a parsed JSON value is too deep (more than ``limit`` nested objects/arrays), else None.
+
+    Iterative, so a deep value cannot exhaust the stack while it is measured.
+    """
+    stack: list[tuple[object, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return f"JSON nested deeper than {limit} levels (limit MAX_JSON_DEPTH)"
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return None

@@ -5,7 +5,10 @@ The records of this format are the bundle's ``attack-pattern`` objects
 groups, tactics, ...) are not records: they only enrich the techniques'
 ``meta``. A revoked or deprecated technique is read and rejected with reason
 ``"revoked"`` / ``"deprecated"``, so ``read`` is always the number of
-attack-patterns in the bundle.
+attack-patterns in the bundle, plus the malformed objects: an entry of
+``objects`` that is not a JSON object or has no string ``type``, or one nested
+deeper than ``MAX_JSON_DEPTH``, is read and rejected with its reason (one bad
+object never costs the others).
 
 The text a model sees is ``"T1055.011: Extra Window Memory Injection. <description>"``
 with the ``(Citation: ...)`` markers removed. ``meta`` holds ``technique_id``,
@@ -14,7 +17,7 @@ with the ``(Citation: ...)`` markers removed. ``meta`` holds ``technique_id``,
 ``mitigations`` (``[{"id": "M1040", "name": ...}]`` from ``mitigates``
 relationships; empty when the bundle carries none).
 
-A bundle is one JSON document, so a truncated or malformed file raises
+A bundle is one JSON document, so a truncated file or a JSON syntax error raises
 :class:`FormatError` (with the parse position): none of its records can be trusted.
 """
 
@@ -30,17 +33,24 @@ from .._records import Document
 from .._report import LoadReport
 from ._jsonstream import load_document
 from ._registry import FormatError, register_format
+from ._source import json_depth_error
 
 _CITATION = re.compile(r"\s*\(Citation:[^)]*\)")
 _TECHNIQUE_ID = re.compile(r"^T\d{4}(\.\d{3})?$")
 _SOURCES = ("mitre-attack", "mitre-mobile-attack", "mitre-ics-attack")
 
 
+def _ref(value: Any) -> str | None:
+    """A STIX id or reference, or None when the field is not a string (a malformed object)."""
+    return value if isinstance(value, str) else None
+
+
 def _external_id(obj: dict[str, Any]) -> tuple[str | None, str | None]:
     """The ATT&CK id (``T1055.011``, ``M1040``) and URL of a STIX object."""
-    for ref in obj.get("external_references") or []:
+    refs = obj.get("external_references")
+    for ref in refs if isinstance(refs, list) else []:
         if isinstance(ref, dict) and ref.get("source_name") in _SOURCES and ref.get("external_id"):
-            return str(ref["external_id"]), ref.get("url")
+            return str(ref["external_id"]), _ref(ref.get("url"))
     return None, None
 
 
@@ -54,8 +64,8 @@ def _mitigations(objects: list[Any]) -> dict[str, list[dict[str, str]]]:
     for obj in objects:
         if isinstance(obj, dict) and obj.get("type") == "course-of-action" and _live(obj):
             mid, _ = _external_id(obj)
-            if mid:
-                actions[obj.get("id")] = {"id": mid, "name": str(obj.get("name") or "")}
+            if mid and _ref(obj.get("id")):
+                actions[obj["id"]] = {"id": mid, "name": str(obj.get("name") or "")}
     found: dict[str, list[dict[str, str]]] = defaultdict(list)
     for obj in objects:
         if (
@@ -63,11 +73,12 @@ def _mitigations(objects: list[Any]) -> dict[str, list[dict[str, str]]]:
             and obj.get("type") == "relationship"
             and obj.get("relationship_type") == "mitigates"
             and _live(obj)
-            and obj.get("source_ref") in actions
+            and _ref(obj.get("source_ref")) in actions
+            and _ref(obj.get("target_ref"))
         ):
             mitigation = actions[obj["source_ref"]]
-            if mitigation not in found[obj.get("target_ref")]:
-                found[obj.get("target_ref")].append(mitigation)
+            if mitigation not in found[obj["target_ref"]]:
+                found[obj["target_ref"]].append(mitigation)
     return {k: sorted(v, key=lambda m: m["id"]) for k, v in found.items()}
 
 
@@ -105,7 +116,8 @@ def load_attack_stix(path: Path, report: LoadReport) -> Iterator[Document]:
     """Read the techniques and sub-techniques of an ATT&CK STIX bundle.
 
     ``line`` in a rejection is the attack-pattern's 1-based position among the
-    bundle's attack-patterns.
+    bundle's attack-patterns (for a malformed object, the position it would have
+    taken); the reason of a malformed object names its index in ``objects``.
 
     Raises:
         FormatError: the file is not JSON, is truncated, or is not a STIX bundle.
@@ -116,10 +128,19 @@ def load_attack_stix(path: Path, report: LoadReport) -> Iterator[Document]:
     objects = bundle["objects"]
     mitigations = _mitigations(objects)
     n = 0
-    for obj in objects:
-        if not isinstance(obj, dict) or obj.get("type") != "attack-pattern":
+    for index, obj in enumerate(objects):
+        if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+            n += 1
+            what = "not a JSON object" if not isinstance(obj, dict) else "no string 'type'"
+            report.reject(str(path), n, f"malformed STIX object ({what}) at objects[{index}]")
+            continue
+        if obj["type"] != "attack-pattern":
             continue
         n += 1
+        too_deep = json_depth_error(obj)
+        if too_deep:
+            report.reject(str(path), n, f"{too_deep} at objects[{index}]")
+            continue
         if obj.get("revoked"):
             report.reject(str(path), n, "revoked")
             continue
@@ -127,9 +148,10 @@ def load_attack_stix(path: Path, report: LoadReport) -> Iterator[Document]:
             report.reject(str(path), n, "deprecated")
             continue
         try:
-            doc = _technique(obj, mitigations.get(obj.get("id"), []), str(path))
-        except (ValueError, TypeError, AttributeError) as exc:
-            report.reject(str(path), n, str(exc) if isinstance(exc, ValueError) else f"malformed object ({exc})")
+            doc = _technique(obj, mitigations.get(_ref(obj.get("id")) or "", []), str(path))
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            report.reject(str(path), n, str(exc) if type(exc) is ValueError
+                          else f"malformed object at objects[{index}] ({type(exc).__name__}: {str(exc)[:80]})")
             continue
         report.accept()
         yield doc

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .._records import Example
 from .._report import LoadReport
-from ._mail import iso_date, message_text, sender_domain
+from ._mail import iso_date, message_text, mime_problem, mime_too_deep, sender_domain
 from ._registry import FormatError, register_format
 from ._source import SourceError, read_bounded, walk_files
 
@@ -31,10 +31,15 @@ def _check_label(label: str | None, fmt: str) -> str:
     return label.strip()
 
 
-def _parse(data: bytes) -> EmailMessage:
-    msg = email.message_from_bytes(data, policy=policy.default)
+def _parse(data: bytes) -> EmailMessage | str:
+    """The parsed message, or why it is rejected: MIME multiparts nested past
+    ``MAX_MIME_DEPTH`` (the stdlib parser recurses, so very deep ones stop it too)."""
+    try:
+        msg = email.message_from_bytes(data, policy=policy.default)
+    except RecursionError:
+        return mime_too_deep()
     assert isinstance(msg, EmailMessage)
-    return msg
+    return mime_problem(msg) or msg
 
 
 def _looks_like_mail(msg: EmailMessage) -> bool:
@@ -94,6 +99,9 @@ def load_eml(
                 raise
             report.reject(str(file), 1, str(exc))
             continue
+        if isinstance(msg, str):
+            report.reject(str(file), 1, msg)
+            continue
         if not path.is_dir() and not _looks_like_mail(msg):
             raise FormatError(f"{file} is not an e-mail message: no headers such as From/Subject/Date")
         result = _example(msg, label, {"source_file": str(file)})
@@ -137,7 +145,8 @@ def load_mbox(path: Path, report: LoadReport, *, label: str | None = None) -> It
     """
     label = _check_label(label, "mbox")
     for lineno, data in _mbox_messages(path):
-        result = _example(_parse(data), label, {"source_row": lineno})
+        msg = _parse(data)
+        result = msg if isinstance(msg, str) else _example(msg, label, {"source_row": lineno})
         if isinstance(result, str):
             report.reject(str(path), lineno, result)
             continue

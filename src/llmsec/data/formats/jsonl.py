@@ -10,6 +10,7 @@ from typing import Any
 from .._records import Conversation, Document, Example, Message, MultipleChoice, Record
 from .._report import LoadReport
 from ._registry import register_format
+from ._source import MAX_JSON_DEPTH, bounded_lines, json_depth_error, line_too_long, open_source
 
 _ROLES = {"system", "user", "assistant"}
 
@@ -69,16 +70,31 @@ def _text(obj: dict[str, Any], key: str) -> str:
 
 @register_format("jsonl", record=Record, description="canonical llmsec records, one JSON object a line")
 def load_jsonl(path: Path, report: LoadReport) -> Iterator[Record]:
-    """Read canonical records from a JSON-lines file (blank lines are skipped)."""
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
+    """Read canonical records from a JSON-lines file (blank lines are skipped).
+
+    A line longer than ``MAX_LINE_BYTES`` or nested deeper than ``MAX_JSON_DEPTH`` is
+    a rejected record; ``report.lines`` counts the physical lines.
+    """
+    with open_source(path) as fh:
+        for lineno, raw in enumerate(bounded_lines(fh), start=1):
+            report.lines += 1
+            if raw is None:
+                report.reject(str(path), lineno, line_too_long())
+                continue
             if not raw.strip():
                 continue
             try:
                 obj = json.loads(raw.decode("utf-8"))
                 if not isinstance(obj, dict):
                     raise ValueError("line is not a JSON object")
+                too_deep = json_depth_error(obj)
+                if too_deep:
+                    raise ValueError(too_deep)
                 record = record_from_dict(obj)
+            except RecursionError:
+                report.reject(str(path), lineno, "JSON nested deeper than the parser's recursion limit "
+                                                 f"(limit MAX_JSON_DEPTH is {MAX_JSON_DEPTH})")
+                continue
             except UnicodeDecodeError:
                 report.reject(str(path), lineno, "not valid UTF-8")
                 continue
