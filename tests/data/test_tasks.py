@@ -118,16 +118,17 @@ def test_labels_outside_the_set_are_task_rejections() -> None:
         get_task("sec-mcq").adapt(Document("x"))
 
 
-def test_cve_to_cwe_conversation_names_the_weakness_and_justifies() -> None:
+def test_cve_to_cwe_conversation_asks_the_benchmark_prompt_and_answers_the_id() -> None:
     task = get_task("cve-to-cwe")
     conv = task.to_conversation(CANDIDATES[1])
-    answer = conv.messages[-1].content
-    assert answer.startswith("CWE-79 (Improper Neutralization of Input During Web Page Generation")
-    assert "NVD assigns CVE-2023-0001 to CWE-79" in answer and "medium severity" in answer
-    assert CANDIDATES[1].text in conv.messages[0].content
-    # names in meta win over the built-in table
-    own = Example("d", "CWE-9999", group="CVE-2020-1", meta={"cwe_names": {"CWE-9999": "Made Up Weakness"}})
-    assert task.to_conversation(own).messages[-1].content.startswith("CWE-9999 (Made Up Weakness)")
+    assert conv.messages[-1].content == "CWE-79"  # only what is scored: no CVE id to imitate
+    question = conv.messages[0].content
+    assert question.startswith("Analyze the following CVE description and map it to the appropriate CWE.")
+    assert question.endswith(f"CVE Description: {CANDIDATES[1].text} ")
+    # a CTIBench row is asked its own prompt, in training as at evaluation
+    own = Example("d", "CWE-416", group="CVE-2024-1", meta={"prompt": "BENCHMARK PROMPT d"})
+    assert task.to_conversation(own).messages[0].content == "BENCHMARK PROMPT d"
+    assert task.prompt_text(own) == "BENCHMARK PROMPT d"
     with pytest.raises(TaskRecordError, match="no specific CWE"):
         task.adapt(Example("d", "NVD-CWE-noinfo"))
     assert task.to_text(CANDIDATES[1]).startswith("CVE-2023-0001 (CWE-79): ")

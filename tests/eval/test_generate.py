@@ -36,7 +36,12 @@ def test_mcq_prompt_lists_lettered_choices_and_few_shot(tiny: tuple) -> None:
     assert prompt.endswith("<|im_start|>assistant\n")
     shot = MultipleChoice("What does XSS stand for?", ("cross-site scripting", "x"), "A")
     few = build_prompt(MCQ, Q, tok, [shot])
-    assert few.index("XSS") < few.index("SSH") and "<|im_start|>assistant\nA<|im_end|>" in few
+    # a few-shot answer is what training teaches: the letter and its text
+    assert few.index("XSS") < few.index("SSH") and "<|im_start|>assistant\nA. cross-site scripting<|im_end|>" in few
+    # the question is the data task's, as in training conversations
+    from llmsec.data import get_task
+
+    assert get_task("sec-mcq").to_conversation(Q).messages[0].content in prompt
     # a record's own benchmark prompt (CTIBench) is used verbatim
     own = Example("CVE-1 text", "CWE-79", meta={"prompt": "BENCHMARK PROMPT"})
     assert "BENCHMARK PROMPT" in build_prompt(RCM, own, tok)

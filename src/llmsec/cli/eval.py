@@ -40,6 +40,7 @@ def eval_(
 ) -> None:
     """Evaluate MODEL on a task: metrics beside a TF-IDF baseline, contamination check, plots, report."""
     from rich.console import Console
+    from rich.markup import escape
 
     from ..eval import evaluate, write_model_card, write_report
 
@@ -58,18 +59,20 @@ def eval_(
                 raise ValueError(f"--card needs an llmsec checkpoint directory, got {model}")
             card_path = write_model_card(model, result)
     print_result(console, result)
-    console.print(f"report: {out} ({', '.join(sorted(files))})")
+    console.print(escape(f"report: {out} ({', '.join(sorted(files))})"))
     if card_path is not None:
-        console.print(f"model card: {card_path}")
+        console.print(escape(f"model card: {card_path}"))
 
 
 def print_result(console: Any, result: dict[str, Any]) -> None:
-    """The metrics table, the baseline beside it, and contamination in red."""
+    """The metrics table, the baseline beside it, and contamination in red (data-derived text escaped)."""
+    from rich.markup import escape
     from rich.table import Table
 
     from ..eval._report import METRIC_NAMES, _fmt
 
-    table = Table(title=f"{result['task']}: {result['model']['name']} ({result.get('method')}, {result['n']} items)")
+    table = Table(title=escape(f"{result['task']}: {result['model']['name']} ({result.get('method')}, "
+                               f"{result['n']} items)"))
     rows = [("model", result["metrics"])]
     if result.get("baseline"):
         rows.append(("TF-IDF baseline", result["baseline"]["metrics"]))
@@ -81,11 +84,12 @@ def print_result(console: Any, result: dict[str, Any]) -> None:
     console.print(table)
     c = result.get("contamination") or {}
     if c.get("warning"):
-        console.print(f"[bold red]CONTAMINATION:[/] {c['warning']}")
+        console.print(f"[bold red]CONTAMINATION:[/] {escape(c['warning'])}")
     elif c.get("summary"):
-        console.print(c["summary"].splitlines()[0])
+        console.print(escape(c["summary"].splitlines()[0]))
     a = result.get("audit") or {}
     for f in a.get("findings", []):
         if f["verdict"] in ("warn", "fail"):
             colour = "red" if f["verdict"] == "fail" else "yellow"
-            console.print(f"[bold {colour}]audit {f['check']} ({f['verdict']}):[/] {f['message']}", highlight=False)
+            console.print(f"[bold {colour}]audit {f['check']} ({f['verdict']}):[/] {escape(f['message'])}",
+                          highlight=False)

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._registry import Registry
-from ..data import Example, MultipleChoice, Record
+from ..data import Example, MultipleChoice, Record, get_task
+from ..data.tasks import mcq_answer
 from ._ctibench import _normalise_truth, _score_item, cvss_base_score
 from ._extract import extract_choice
+from ._progress import progress
 
 __all__ = ["GENERATION_TASKS", "GenerationTask", "build_prompt", "generate_texts", "generation_task_names",
            "get_generation_task", "score_generation"]
@@ -47,8 +49,12 @@ class GenerationTask:
         higher_is_better: whether a larger main metric is better.
         max_new_tokens: the default answer length.
         default_format: the format of a ``.tsv`` ``--data`` file given without ``--format`` (CTIBench).
-        instruction: the question asked when a record has no prompt of its own.
+        instruction: the question asked when a record has no prompt of its own and the task
+            names no ``data_task``.
         answer: renders a record's reference answer (for few-shot examples).
+        data_task: the data task (``llmsec.data`` registry) whose training conversations teach
+            this one: its :meth:`~llmsec.data.Task.prompt_text` asks the question, so a model is
+            scored on the prompt it was trained with.
     """
 
     name: str
@@ -59,25 +65,28 @@ class GenerationTask:
     default_format: str | None
     instruction: str
     answer: Callable[[Record], str]
+    data_task: str | None = None
 
 
 GENERATION_TASKS: Registry[GenerationTask] = Registry("generation task")
 _ALIASES = {
     "sec-mcq": "mcq", "cybermetric": "mcq", "cti-mcq": "mcq", "seceval": "mcq",
     "cve-to-cwe": "cti-rcm", "rcm": "cti-rcm", "cvss": "cti-vsp", "cvss-predict": "cti-vsp", "vsp": "cti-vsp",
-    "ate": "cti-ate",
+    "ate": "cti-ate", "attack-technique": "cti-ate",
 }
 
 GENERATION_TASKS.add("mcq", GenerationTask(
     name="mcq", record_type=MultipleChoice, metric="accuracy", higher_is_better=True, max_new_tokens=16,
     default_format="ctibench-mcq", instruction="Answer with the letter of the correct choice only.",
-    answer=lambda r: r.answer,  # type: ignore[union-attr]
+    answer=lambda r: mcq_answer(r),  # type: ignore[arg-type]
+    data_task="sec-mcq",
 ))
 GENERATION_TASKS.add("cti-rcm", GenerationTask(
     name="cti-rcm", record_type=Example, metric="accuracy", higher_is_better=True, max_new_tokens=32,
     default_format="ctibench-rcm",
     instruction="Which CWE is the root cause of this vulnerability? Put only the CWE id (CWE-n) on the last line.",
     answer=lambda r: r.label,  # type: ignore[union-attr]
+    data_task="cve-to-cwe",
 ))
 GENERATION_TASKS.add("cti-vsp", GenerationTask(
     name="cti-vsp", record_type=Example, metric="mad", higher_is_better=False, max_new_tokens=64,
@@ -85,6 +94,7 @@ GENERATION_TASKS.add("cti-vsp", GenerationTask(
     instruction="Give the CVSS v3.1 base vector of this vulnerability (AV:../AC:../PR:../UI:../S:../C:../I:../A:..) "
                 "on the last line.",
     answer=lambda r: r.label,  # type: ignore[union-attr]
+    data_task="cvss-predict",
 ))
 GENERATION_TASKS.add("cti-ate", GenerationTask(
     name="cti-ate", record_type=Example, metric="f1", higher_is_better=True, max_new_tokens=64,
@@ -113,6 +123,8 @@ def _question(task: GenerationTask, record: Record) -> str:
     prompt = getattr(record, "meta", {}).get("prompt")
     if prompt:
         return str(prompt)
+    if task.data_task is not None:
+        return get_task(task.data_task).prompt_text(record)
     if isinstance(record, MultipleChoice):
         opts = "\n".join(f"{LETTERS[i]}. {c}" for i, c in enumerate(record.choices))
         return f"Question: {record.question}\n{opts}\n\n{task.instruction}"
@@ -154,7 +166,7 @@ def generate_texts(model: Any, tokenizer: Any, prompts: Sequence[str], *, max_ne
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     eos = tokenizer.eos_token_id
     outputs: list[str] = []
-    for start in range(0, len(prompts), batch_size):
+    for start in progress(range(0, len(prompts), batch_size), "generating"):
         ids = [tokenizer(p, add_special_tokens=False)["input_ids"][-max_length:]
                for p in prompts[start : start + batch_size]]
         width = max(len(x) for x in ids)

@@ -21,6 +21,7 @@ VIEWS: tuple[View, ...] = ("pair", "conversation", "corpus")
 TaskKind = Literal["classification", "generation", "multiple-choice", "corpus", "instructions"]
 
 _LETTERS = "ABCDEFGHIJ"
+MCQ_INSTRUCTION = "Answer with the letter of the correct choice."
 
 
 class TaskRecordError(ValueError):
@@ -54,6 +55,9 @@ class Task:
             instruction and the text, then :attr:`answer`).
         pair_text: the model input of an adapted record in the (text, label) view
             (default: its text).
+        prompt: the question asked about an adapted record, in training conversations and at
+            evaluation alike (default: the record's own benchmark prompt, ``meta['prompt']``, when
+            it has one, else :attr:`instruction` and the text; see :meth:`prompt_text`).
     """
 
     name: str
@@ -73,6 +77,7 @@ class Task:
     corpus: Callable[[Record], str] | None = field(default=None, compare=False, repr=False)
     conversation: Callable[[Record], Conversation] | None = field(default=None, compare=False, repr=False)
     pair_text: Callable[[Record], str] | None = field(default=None, compare=False, repr=False)
+    prompt: Callable[[Record], str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         bad = [v for v in self.views if v not in VIEWS]
@@ -126,6 +131,26 @@ class Task:
         adapted = self.adapt(record)
         return self.corpus(adapted) if self.corpus else record_text(adapted)
 
+    def prompt_text(self, record: Record) -> str:
+        """The question asked about ``record``: the one prompt training and evaluation share.
+
+        A record that carries its benchmark's own prompt (``meta['prompt']``, as CTIBench
+        rows do) is asked exactly that, so a model trained here is trained on the prompt it
+        is scored with; otherwise the task's :attr:`prompt` renders it, else its instruction
+        and text (a multiple-choice question: the question, lettered choices and instruction).
+        """
+        adapted = self.adapt(record)
+        own = getattr(adapted, "meta", {}).get("prompt")
+        if own:
+            return str(own)
+        if self.prompt is not None:
+            return self.prompt(adapted)
+        if isinstance(adapted, MultipleChoice):
+            return f"{mcq_prompt(adapted)}\n\n{self.instruction or MCQ_INSTRUCTION}"
+        if isinstance(adapted, Example | Document):
+            return f"{self.instruction}\n\n{adapted.text}" if self.instruction else adapted.text
+        raise ValueError(f"task {self.name!r} asks no question about a {type(adapted).__name__}")
+
     def to_conversation(self, record: Record) -> Conversation:
         """The conversation view: instruction data built from the record."""
         self._check_view("conversation")
@@ -135,11 +160,10 @@ class Task:
         if isinstance(adapted, Conversation):
             return adapted
         if isinstance(adapted, MultipleChoice):
-            return mcq_conversation(adapted)
+            return chat(self.prompt_text(adapted), mcq_answer(adapted), adapted.meta)
         if isinstance(adapted, Example):
             answer = self.answer(adapted) if self.answer else adapted.label
-            prompt = f"{self.instruction}\n\n{adapted.text}" if self.instruction else adapted.text
-            return Conversation((Message("user", prompt), Message("assistant", answer)), meta=dict(adapted.meta))
+            return chat(self.prompt_text(adapted), answer, adapted.meta)
         raise ValueError(f"task {self.name!r} cannot render a {type(adapted).__name__} as a conversation")
 
     def to_pair(self, record: Record) -> tuple[str, str]:
@@ -171,14 +195,20 @@ def mcq_prompt(record: MultipleChoice) -> str:
     return f"{record.question}\n{opts}"
 
 
+def mcq_choice(record: MultipleChoice, letter: str) -> str:
+    """One choice as an answer names it: its letter and its text (``B. SQL injection``)."""
+    i = _LETTERS.find(letter)
+    return f"{letter}. {record.choices[i]}" if 0 <= i < len(record.choices) else letter
+
+
+def mcq_answer(record: MultipleChoice) -> str:
+    """The correct answer of a question: each correct letter with its text, one a line."""
+    return "\n".join(mcq_choice(record, letter) for letter in record.answer)
+
+
 def mcq_conversation(record: MultipleChoice) -> Conversation:
     """Question and choices -> the correct letter(s) with their text."""
-    answers = []
-    for letter in record.answer:
-        i = _LETTERS.find(letter)
-        answers.append(f"{letter}. {record.choices[i]}" if 0 <= i < len(record.choices) else letter)
-    prompt = f"{mcq_prompt(record)}\n\nAnswer with the letter of the correct choice."
-    return Conversation((Message("user", prompt), Message("assistant", "\n".join(answers))), meta=dict(record.meta))
+    return chat(f"{mcq_prompt(record)}\n\n{MCQ_INSTRUCTION}", mcq_answer(record), record.meta)
 
 
 def chat(user: str, assistant: str, meta: dict[str, Any]) -> Conversation:

@@ -12,7 +12,6 @@ from typing import Any
 
 from .._records import Conversation, Example, Record
 from ._base import Task, TaskRecordError, chat, register_task, relabel
-from ._cwe_names import cwe_name, describe_cwe
 
 CVE_FORMATS = ("nvd", "cvelist-v5", "jsonl")
 _CWE_ID = re.compile(r"^CWE-\d+$")
@@ -50,19 +49,15 @@ def _adapt_cwe(record: Record) -> Example:
     raise TaskRecordError(f"label {example.label[:40]!r} is not a CWE id")
 
 
-def _cwe_answer(example: Example) -> str:
-    label, meta = example.label, example.meta
-    cve = cve_id(example) or "this CVE"
-    name = cwe_name(label, meta)
-    others = [c for c in meta.get("cwes") or [] if isinstance(c, str) and c != label and _CWE_ID.match(c)]
-    source = f"NVD assigns {cve} to {label}" if meta.get("cwes") else f"its source maps {cve} to {label}"
-    also = f" (also listing {', '.join(others)})" if others else ""
-    severity = f" of {str(meta['severity']).lower()} severity" if meta.get("severity") else ""
-    weakness = f"an instance of {name}" if name else f"the weakness {label} names"
-    return (
-        f"{describe_cwe(label, meta)}. Justification: the flaw described{severity} is {weakness}, "
-        f"and {source}{also}."
-    )
+#: CTIBench CTI-RCM's prompt: NVD and cvelist records are asked exactly what the benchmark asks.
+RCM_PROMPT = (
+    "Analyze the following CVE description and map it to the appropriate CWE. Provide a brief justification for "
+    "your choice. Ensure the last line of your response contains only the CWE ID.  CVE Description: {text} "
+)
+
+
+def _rcm_prompt(record: Record) -> str:
+    return RCM_PROMPT.format(text=record.text)  # type: ignore[union-attr]
 
 
 def _adapt_cvss(record: Record) -> Example:
@@ -129,7 +124,7 @@ CVE_TO_CWE = register_task(Task(
     default_format="nvd",
     formats=("nvd", "cvelist-v5", "ctibench-rcm", "jsonl"),
     group_key="CVE id",
-    answer=_cwe_answer,
+    prompt=_rcm_prompt,  # the answer is the CWE id alone: what the benchmark scores
     adapter=_adapt_cwe,
     corpus=_cve_corpus,
 ))
