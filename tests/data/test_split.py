@@ -87,3 +87,24 @@ def test_documents_split_without_labels():
     docs = [Document(f"doc {i}") for i in range(10)]
     train, test = split_records(docs, test_size=0.3, seed=3)
     assert (len(train), len(test)) == (7, 3)
+
+
+def test_time_split_keeps_records_of_one_moment_together():
+    # 6 of 10 records share the latest date: a 20% cut must not put some of them in training.
+    recs = [Example(f"t{i}", "a", time=f"2023-0{i + 1}-01") for i in range(4)]
+    recs += [Example(f"late{i}", "a", time="2024-01-01") for i in range(6)]
+    train, test = split_records(recs, by="time", test_size=0.2)
+    assert {r.text for r in test} == {f"late{i}" for i in range(6)}
+    assert max(parse_time(r.time) for r in train) < min(parse_time(r.time) for r in test)
+    with pytest.raises(ValueError, match="nothing is left to train on"):
+        split_records([Example(f"x{i}", "a", time="2024-01-01") for i in range(5)], by="time", test_size=0.2)
+
+
+def test_ctibench_rcm_rows_are_timed_by_their_cve_year(tmp_path):
+    from llmsec.data import load_records
+
+    sheet = tmp_path / "cti-rcm.tsv"
+    sheet.write_text("URL\tDescription\tPrompt\tGT\n"
+                     "https://nvd.nist.gov/vuln/detail/CVE-2024-23848\tA use-after-free.\tP\tCWE-416\n")
+    (record,), _ = load_records(sheet, "ctibench-rcm")
+    assert record.time == "2024-01-01" and record.meta["time_source"] == "cve-id-year"

@@ -164,7 +164,14 @@ def _by_time(records: Sequence[Record], test_size: float) -> list[int]:
     moments = [parse_time(t) for t in times]  # type: ignore[arg-type]
     order = sorted(range(len(records)), key=lambda i: (moments[i], i))
     n_test = _n_test(len(records), test_size)
-    return sorted(order[len(records) - n_test :])
+    # Records known at the same moment stay together: every training record is strictly older than
+    # every test record, so the test set can grow past test_size by the records tied at the cut.
+    cutoff = moments[order[len(records) - n_test]]
+    test = [i for i in order if moments[i] >= cutoff]
+    if len(test) == len(records):
+        raise ValueError(f"every record is as late as the time cut ({cutoff.isoformat()}): nothing is left to "
+                         "train on; split by group, or give the records distinct times")
+    return sorted(test)
 
 
 def time_cutoff(test: Sequence[Record]) -> datetime | None:

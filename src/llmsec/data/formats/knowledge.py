@@ -6,7 +6,8 @@ too), so the evaluation layer can line model outputs (``#####N#####``) up with
 the items. What each CTIBench file becomes:
 
 - ``ctibench-mcq``: MultipleChoice (answer ``A``-``D``).
-- ``ctibench-rcm``: Example(text=CVE description, label=``CWE-n``, group=CVE id).
+- ``ctibench-rcm``: Example(text=CVE description, label=``CWE-n``, group=CVE id, time=the
+  CVE id's year as ``YYYY-01-01``, ``meta["time_source"] = "cve-id-year"``: the sheet has no dates).
 - ``ctibench-vsp``: Example(text=CVE description, label=CVSS v3 vector, group=CVE id).
 - ``ctibench-ate``: Example(text=description, label=the technique ids sorted and
   joined by ``", "``; ``meta["techniques"]`` lists them).
@@ -156,7 +157,10 @@ def _cve_examples(path: Path, report: LoadReport, name: str, label_ok: re.Patter
         if not label_ok.match(row["GT"]):
             raise ValueError(f"unknown label {row['GT']!r}")
         cve = _CVE.search(row.get("URL", ""))
-        return Example(text, row["GT"], group=cve.group(0) if cve else None, meta=meta)
+        # No publish date in the sheet: the CVE id's year is when it became known, at the earliest.
+        year = f"{cve.group(0).split('-')[1]}-01-01" if cve else None
+        return Example(text, row["GT"], group=cve.group(0) if cve else None, time=year,
+                       meta={**meta, "time_source": "cve-id-year"} if year else meta)
 
     yield from _ctibench(path, report, ("Description", "GT"), name, build)
 
