@@ -1,7 +1,9 @@
-"""A rich progress bar driven by Hugging Face trainer callbacks (CLI only)."""
+"""Progress display of the CLI: a rich bar driven by trainer callbacks, and evaluation's bars."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -42,3 +44,18 @@ class RichProgress(TrainerCallback):
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+@contextmanager
+def eval_progress() -> Iterator[None]:
+    """Show the evaluation loops' progress bars (transformers' tqdm) for the duration, even without
+    ``--verbose``: an evaluation has no other sign of life for minutes on a CPU."""
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.enable_progress_bar()
+    try:
+        yield
+    finally:
+        if not was:
+            hf_logging.disable_progress_bar()

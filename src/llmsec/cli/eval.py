@@ -27,6 +27,8 @@ def eval_(
     few_shot: Annotated[int, typer.Option(help="K solved examples before each question (generation tasks).")] = 0,
     few_shot_data: Annotated[str | None, typer.Option(help="Where the few-shot examples come from.")] = None,
     max_new_tokens: Annotated[int | None, typer.Option(help="Answer length (default: the task's).")] = None,
+    method: Annotated[str | None, typer.Option(help="Multiple choice: 'generate' (default) or 'loglik' (score "
+                                               "each choice by log-likelihood).")] = None,
     batch_size: Annotated[int, typer.Option(help="Items per batch.")] = 8,
     max_length: Annotated[int, typer.Option(help="Token budget of each input.")] = 256,
     strict: Annotated[bool, typer.Option(help="Refuse a test set that overlaps the training data, "
@@ -43,13 +45,15 @@ def eval_(
     from rich.markup import escape
 
     from ..eval import evaluate, write_model_card, write_report
+    from ._progress import eval_progress
 
     console = Console()
-    with user_errors():
+    with user_errors(), eval_progress():
         result = evaluate(model, task=task, data=data, data_format=format_, max_samples=max_samples,
                           max_length=max_length, batch_size=batch_size, quantize=quantize, few_shot=few_shot,
                           few_shot_data=few_shot_data, max_new_tokens=max_new_tokens, strict=strict,
-                          baseline_train=baseline_train, require_head=require_head, audit=audit)
+                          baseline_train=baseline_train, require_head=require_head, audit=audit,
+                          method=method)
         files = write_report(result, out, predictions=predictions)
         card_path = None
         if card:

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ._progress import progress
+
 
 def classifier_probs(model: Any, tokenizer: Any, texts: Sequence[str], *, max_length: int = 256,
                      batch_size: int = 8) -> np.ndarray:
@@ -16,7 +18,7 @@ def classifier_probs(model: Any, tokenizer: Any, texts: Sequence[str], *, max_le
     model.eval()
     device = next(model.parameters()).device
     out = []
-    for start in range(0, len(texts), batch_size):
+    for start in progress(range(0, len(texts), batch_size), "classifying"):
         enc = tokenizer(list(texts[start : start + batch_size]), truncation=True, max_length=max_length,
                         padding=True, return_tensors="pt").to(device)
         with torch.no_grad():
@@ -45,7 +47,7 @@ def zero_shot_probs(model: Any, tokenizer: Any, texts: Sequence[str], labels: Se
         label_ids = [[tok] for tok in first]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     rows = []
-    for text in texts:
+    for text in progress(texts, "asking zero-shot"):
         ids = tokenizer(text, add_special_tokens=False, truncation=True, max_length=max_length)["input_ids"]
         chat = [{"role": "user", "content": f"{instruction}\n\n{tokenizer.decode(ids)}"}]
         prompt = tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)

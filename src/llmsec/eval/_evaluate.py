@@ -14,6 +14,7 @@ from ..config import ModelConfig, QuantizationConfig
 from ..data import (
     TASKS,
     Example,
+    MultipleChoice,
     Record,
     conversation_records,
     corpus_texts,
@@ -26,6 +27,7 @@ from ..data import (
 )
 from ..data._load import BUILTIN_PREFIX
 from ..train import Checkpoint, is_checkpoint, read_checkpoint
+from ._choice import choice_logprobs, score_choices
 from ._classify import classifier_probs, zero_shot_probs
 from ._generate import (
     GenerationTask,
@@ -67,6 +69,7 @@ def evaluate(
     baseline_train: str | Path | None = None,
     require_head: bool = False,
     audit: bool = True,
+    method: str | None = None,
 ) -> dict[str, Any]:
     """Measure ``model`` on ``task`` using the records in ``data``.
 
@@ -98,6 +101,9 @@ def evaluate(
         baseline: fit and score the TF-IDF baseline (detection tasks).
         baseline_train: the baseline's training data; default: the lineage's training data.
         require_head: a detection task needs the checkpoint's classification head (no zero-shot).
+        method: how a multiple-choice task is answered: ``generate`` (the default: greedy
+            text, the letter extracted) or ``loglik`` (each choice scored by its log-likelihood
+            as the answer, as lm-evaluation-harness does; the standard for small models).
         audit: audit the training/test split of a detection task first (``llmsec.data.audit_split``:
             shortcuts, conflicting twins, duplicates, group leakage); with ``strict``, a failing finding
             is an error.
@@ -118,6 +124,11 @@ def evaluate(
     if not task_name:
         raise ValueError(f"no task given for {spec.name} and it is not a checkpoint that records one; pass --task")
     gen_task = get_generation_task(task_name)
+    if method not in (None, "generate", "loglik"):
+        raise ValueError(f"unknown method {method!r}; use 'generate' or 'loglik'")
+    if method == "loglik" and (gen_task is None or gen_task.record_type is not MultipleChoice):
+        raise ValueError(f"method 'loglik' scores multiple-choice tasks (sec-mcq, cybermetric, cti-mcq), "
+                         f"not {task_name!r}")
     task_obj = get_task(task_name) if task_name in TASKS else None
     if checkpoint is not None and checkpoint.labels and task_obj is not None:
         gen_task = None  # a trained head answers an open-label task (cve-to-cwe) as a classifier
@@ -163,7 +174,14 @@ def evaluate(
     from ..models import load_model, load_tokenizer
 
     tokenizer = load_tokenizer(spec)
-    if gen_task is not None:
+    if gen_task is not None and method == "loglik":
+        net = load_model(spec, quantization=quant)
+        scores = choice_logprobs(net, tokenizer, gen_task, records, shots=shots,  # type: ignore[arg-type]
+                                 batch_size=batch_size, max_length=4 * max_length)
+        metrics, items = score_choices(records, scores)  # type: ignore[arg-type]
+        result.update(kind="multiple-choice", method="loglik", metrics=metrics, items=items, main_metric="accuracy",
+                      higher_is_better=True, few_shot={"k": len(shots), "source": few_shot_source} if shots else None)
+    elif gen_task is not None:
         net = load_model(spec, quantization=quant)
         prompts = [build_prompt(gen_task, r, tokenizer, shots) for r in records]
         outputs = generate_texts(net, tokenizer, prompts, max_new_tokens=max_new_tokens or gen_task.max_new_tokens,
@@ -173,7 +191,8 @@ def evaluate(
                       main_metric=gen_task.metric, higher_is_better=gen_task.higher_is_better,
                       few_shot={"k": len(shots), "source": few_shot_source} if shots else None,
                       unparsed=[r["index"] for r in items if not r["parsed"]])
-    elif task_obj is not None and (task_obj.labels or isinstance(records[0], Example)):
+    elif task_obj is not None and task_obj.kind not in ("corpus", "instructions") \
+            and (task_obj.labels or isinstance(records[0], Example)):
         _detect(result, spec, checkpoint, task_obj, records, source, tokenizer, quant, max_length, batch_size,
                 require_head, load_model)
         found = _detection_train(result, checkpoint, baseline_train, source, data_format) \
@@ -208,20 +227,26 @@ def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | 
                          f"examples, but task {task_obj.name!r} is a detection task; pick the matching --format")
     labels = list(task_obj.labels) or sorted({r.label for r in examples})
     _check_labels(examples, labels, source, task_obj.name)
-    y_true = np.array([labels.index(r.label) for r in examples])
     texts = [r.text for r in examples]
     if _detection_method(spec, checkpoint, task_obj, tokenizer, require_head) == "classifier":
         assert checkpoint is not None and checkpoint.labels
-        if checkpoint.labels != labels:
-            raise ValueError(f"{checkpoint.path}: checkpoint labels {checkpoint.labels} differ from task "
+        head = list(checkpoint.labels)
+        if task_obj.open_labels:
+            # An open label set (cve-to-cwe, malware-family): the head knows the training labels; a test
+            # label it never saw is a column it gives probability 0, so those items count as errors.
+            labels = head + sorted(set(labels) - set(head))
+        elif head != labels:
+            raise ValueError(f"{checkpoint.path}: checkpoint labels {head} differ from task "
                              f"{task_obj.name!r}'s {labels}; evaluate it on the task it was trained for")
-        net = load_model(spec, head="classifier", labels=labels, quantization=quant)
+        net = load_model(spec, head="classifier", labels=head, quantization=quant)
         probs = classifier_probs(net, tokenizer, texts, max_length=max_length, batch_size=batch_size)
+        probs = np.pad(probs, ((0, 0), (0, len(labels) - len(head))))
         method = "classifier"
     else:
         net = load_model(spec, quantization=quant)
         probs = zero_shot_probs(net, tokenizer, texts, labels, instruction=task_obj.instruction, max_length=max_length)
         method = "zero-shot"
+    y_true = np.array([labels.index(r.label) for r in examples])
     result.update(kind="detection", method=method, labels=labels, metrics=detection_summary(y_true, probs),
                   main_metric="f1", higher_is_better=True, items=_detection_items(y_true, probs))
 

@@ -6,9 +6,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ._progress import progress
 
-def _nll(model: Any, batch_ids: list[list[int]], batch_mask: list[list[int]], pad_id: int) -> tuple[float, int]:
-    """Summed next-token NLL over the positions where ``batch_mask`` is 1, and their count."""
+
+def masked_logprobs(model: Any, batch_ids: list[list[int]], batch_mask: list[list[int]], pad_id: int) -> list[float]:
+    """Per row, the summed next-token log-probability of the positions where ``batch_mask`` is 1."""
     import torch
 
     width = max(len(x) for x in batch_ids)
@@ -26,7 +28,13 @@ def _nll(model: Any, batch_ids: list[list[int]], batch_mask: list[list[int]], pa
     targets = ids[:, 1:].to(device)
     token_logp = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     keep = target_mask[:, 1:].to(device)
-    return float(-(token_logp * keep).sum()), int(keep.sum())
+    return (token_logp * keep).sum(-1).tolist()
+
+
+def _nll(model: Any, batch_ids: list[list[int]], batch_mask: list[list[int]], pad_id: int) -> tuple[float, int]:
+    """Summed next-token NLL over the positions where ``batch_mask`` is 1, and their count."""
+    rows = masked_logprobs(model, batch_ids, batch_mask, pad_id)
+    return -math.fsum(rows), sum(sum(m[1:]) for m in batch_mask)
 
 
 def perplexity(model: Any, tokenizer: Any, texts: Sequence[str], *, max_length: int = 256,
@@ -40,7 +48,7 @@ def perplexity(model: Any, tokenizer: Any, texts: Sequence[str], *, max_length: 
     model.eval()
     total, count, n_bytes = 0.0, 0, 0
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    for start in range(0, len(texts), batch_size):
+    for start in progress(range(0, len(texts), batch_size), "perplexity"):
         chunk = list(texts[start : start + batch_size])
         enc = tokenizer(chunk, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
         enc = [x for x in enc if len(x) > 1]
@@ -82,7 +90,7 @@ def answer_perplexity(model: Any, tokenizer: Any, rows: Sequence[dict[str, Any]]
             seqs.append(ids)
             masks.append(mask)
     total, count = 0.0, 0
-    for start in range(0, len(seqs), batch_size):
+    for start in progress(range(0, len(seqs), batch_size), "answer perplexity"):
         nll, n = _nll(model, seqs[start : start + batch_size], masks[start : start + batch_size], pad)
         total, count = total + nll, count + n
     if count == 0:
