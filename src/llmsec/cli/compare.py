@@ -30,6 +30,7 @@ def compare_(
 ) -> None:
     """Evaluate BASE and ADAPTED on the same items; show B - A with a paired bootstrap 95% interval."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from ..eval import compare, write_compare_report
@@ -41,7 +42,7 @@ def compare_(
                        max_samples=max_samples, few_shot=few_shot, batch_size=batch_size, max_length=max_length,
                        n_resamples=resamples, seed=seed)
         files = write_compare_report(comp, out, predictions=predictions)
-    table = Table(title=f"{comp['task']}: A = {base}, B = {adapted} ({comp['adapted']['n']} items)")
+    table = Table(title=escape(f"{comp['task']}: A = {base}, B = {adapted} ({comp['adapted']['n']} items)"))
     for col in ("metric", "A", "B", "B - A", "95% CI"):
         table.add_column(col, justify="left" if col == "metric" else "right")
     for r in comp["comparison"]:
@@ -52,5 +53,5 @@ def compare_(
     console.print(table)
     c = comp["adapted"].get("contamination") or {}
     if c.get("warning"):
-        console.print(f"[bold red]CONTAMINATION:[/] {c['warning']}")
-    console.print(f"report: {out} ({', '.join(sorted(files))})")
+        console.print(f"[bold red]CONTAMINATION:[/] {escape(c['warning'])}")
+    console.print(escape(f"report: {out} ({', '.join(sorted(files))})"))

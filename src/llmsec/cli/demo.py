@@ -22,6 +22,7 @@ def demo(
 ) -> None:
     """Adapt SmolLM2-135M to security (pre-train → instruct → detect) and show what each stage bought."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from ..demo import run_demo
@@ -30,7 +31,7 @@ def demo(
     console = Console()
     with user_errors():
         result = run_demo(out, overrides=set_ or [], callbacks=[RichProgress()],
-                          on_step=lambda msg: console.print(f"[bold cyan]▶[/] {msg}"))
+                          on_step=lambda msg: console.print(f"[bold cyan]▶[/] {escape(msg)}"))
     table = Table(title="llmsec demo: base vs adapted (held-out demo data)")
     cols = [("model", None), ("corpus ppl ↓", "corpus_ppl"), ("answer ppl ↓", "answer_ppl"),
             ("vuln acc ↑", "vuln_accuracy"), ("vuln F1 ↑", "vuln_f1"), ("vuln AUC ↑", "vuln_roc_auc"),
@@ -46,4 +47,4 @@ def demo(
             cells.append(text)
         table.add_row(*cells)
     console.print(table)
-    console.print(f"finished in {result.seconds:.0f} s; report: {result.report_dir}")
+    console.print(escape(f"finished in {result.seconds:.0f} s; report: {result.report_dir}"))

@@ -27,6 +27,7 @@ def ctibench(
 ) -> None:
     """Score raw free-text CTIBench answers as CTIBench does (accuracy, CVSS MAD or technique F1)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from llmsec.eval import score_ctibench
@@ -38,7 +39,7 @@ def ctibench(
             json_path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
 
     label = {"accuracy": "accuracy (%)", "mad": "mean absolute deviation", "f1": "technique F1"}[result.metric]
-    table = Table(title=f"CTIBench CTI-{result.task.upper()}: {outputs.name}")
+    table = Table(title=f"CTIBench CTI-{result.task.upper()}: {escape(outputs.name)}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_row(label, f"{result.score:.4g}" if result.metric != "accuracy" else f"{result.score:.2f}")
@@ -47,7 +48,7 @@ def ctibench(
     if result.unparsed:
         shown = ", ".join(map(str, result.unparsed[:_SHOW_UNPARSED]))
         more = f", ... (+{len(result.unparsed) - _SHOW_UNPARSED})" if len(result.unparsed) > _SHOW_UNPARSED else ""
-        table.add_row("unparsed items", shown + more)
+        table.add_row("unparsed items", escape(shown + more))
     if json_path is not None:
-        table.add_row("json", str(json_path))
+        table.add_row("json", escape(str(json_path)))
     Console().print(table)

@@ -61,6 +61,7 @@ def train(
 def _train(recipe: Path, checkpoint: Path | None, overrides: list[str], resume: bool,
            trust_remote_code: bool) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from ..config import load_recipe
@@ -77,7 +78,8 @@ def _train(recipe: Path, checkpoint: Path | None, overrides: list[str], resume: 
         overrides = [*overrides, "model.trust_remote_code=true"]
     with user_errors():  # CheckpointError is an OSError
         cfg = load_recipe(recipe, overrides)
-        console.print(f"[bold]llmsec train[/] {cfg.name}: {len(cfg.stages)} stage(s) on {cfg.model.name}")
+        console.print(f"[bold]llmsec train[/] {escape(cfg.name)}: {len(cfg.stages)} stage(s) on "
+                      f"{escape(cfg.model.name)}")
         if cfg.model.trust_remote_code:
             console.print("[yellow]trust_remote_code is on: the model's own Python code will run[/]")
         target: bool | Path = checkpoint if checkpoint is not None else resume
@@ -87,7 +89,7 @@ def _train(recipe: Path, checkpoint: Path | None, overrides: list[str], resume: 
         table.add_column(col)
     for ckpt in checkpoints:
         m = ckpt.metrics
-        table.add_row(ckpt.kind, str(ckpt.path), f"{m.get('train_loss', float('nan')):.4f}",
+        table.add_row(ckpt.kind, escape(str(ckpt.path)), f"{m.get('train_loss', float('nan')):.4f}",
                       f"{m['eval_loss']:.4f}" if "eval_loss" in m else "—", str(m.get("train_steps", "")),
                       f"{m.get('train_runtime_s', 0):.0f}")
     console.print(table)

@@ -38,6 +38,8 @@ def validate(
         raise typer.BadParameter("give the YAML recipe to validate, or --schema to print the recipe schema",
                                  param_hint="RECIPE")
 
+    from rich.markup import escape
+
     from ..config import load_recipe
     from ..train import preflight
 
@@ -45,9 +47,9 @@ def validate(
         cfg = load_recipe(recipe, set_ or [])
         problems = preflight(cfg, check_model=check_model)
     if problems:
-        err_console.print(f"[bold red]{recipe}: {len(problems)} problem(s)[/]")
+        err_console.print(f"[bold red]{escape(str(recipe))}: {len(problems)} problem(s)[/]")
         for p in problems:
-            err_console.print(f"  {p}", highlight=False)
+            err_console.print(f"  {escape(p)}", highlight=False)
         raise typer.Exit(2)
     typer.echo(f"{recipe}: ok ({len(cfg.stages)} stage(s): {', '.join(s.label for s in cfg.stages)})")
 

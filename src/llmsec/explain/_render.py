@@ -148,7 +148,7 @@ def render_terminal(explanations: Sequence[Explanation], console: Any = None, *,
     console = console or Console()
     for i, e in enumerate(explanations, start=1):
         scale = _scale(e)
-        console.rule(titles[i - 1] if titles else (f"input {i}" if len(explanations) > 1 else "explanation"))
+        console.rule(Text(titles[i - 1] if titles else (f"input {i}" if len(explanations) > 1 else "explanation")))
         console.print(Text(_summary(e), style="bold"))
         meta = f"unit: {e.unit} · windows: {e.windows} · {e.seconds:.2f} s"
         if e.delta is not None:
@@ -161,7 +161,7 @@ def render_terminal(explanations: Sequence[Explanation], console: Any = None, *,
         for col, just in (("#", "right"), ("name", "left"), ("score", "right"), ("text", "left")):
             table.add_column(col, justify=just)  # type: ignore[arg-type]
         for rank, u in enumerate(top, start=1):
-            table.add_row(str(rank), u.name, f"{u.score:+.4g}", Text(u.text.strip()[:100]))
+            table.add_row(str(rank), Text(u.name), f"{u.score:+.4g}", Text(u.text.strip()[:100]))
         console.print(table)
         if e.fields:
             console.print(Text("fields: " + ", ".join(f"{f.name} {f.score:+.3g}" for f in e.fields), style="dim"))
