@@ -82,7 +82,7 @@ GENERATION_TASKS.add("mcq", GenerationTask(
     data_task="sec-mcq",
 ))
 GENERATION_TASKS.add("cti-rcm", GenerationTask(
-    name="cti-rcm", record_type=Example, metric="accuracy", higher_is_better=True, max_new_tokens=32,
+    name="cti-rcm", record_type=Example, metric="accuracy", higher_is_better=True, max_new_tokens=128,
     default_format="ctibench-rcm",
     instruction="Which CWE is the root cause of this vulnerability? Put only the CWE id (CWE-n) on the last line.",
     answer=lambda r: r.label,  # type: ignore[union-attr]
