@@ -288,6 +288,21 @@ def wilson(p: float, n: int, z: float = 1.96) -> list[float]:
     return [round(centre - half, 4), round(centre + half, 4)]
 
 
+def base_metrics(model: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The base model's scores; kept in ``runs/recipes/base-scores.json`` by model, arguments and test
+    data fingerprint, since the base never changes (the chain and the single stage share their test set)."""
+    import llmsec
+    from llmsec.data import fingerprint
+
+    cache = Path("runs/recipes/base-scores.json")
+    scores = json.loads(cache.read_text()) if cache.exists() else {}
+    key = json.dumps({"model": model, **args, "data": fingerprint(args["data"])}, sort_keys=True)
+    if key not in scores:
+        scores[key] = _metrics(llmsec.evaluate(model, baseline=False, audit=False, **args))
+        cache.write_text(json.dumps(scores, indent=1))
+    return scores[key]
+
+
 def run_bench(bench: Bench, root: Path, *, train: bool = True) -> dict[str, Any]:
     """Prepare, train and score one recipe; returns its row."""
     import llmsec
@@ -309,7 +324,7 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True) -> dict[str, Any]
     row["tfidf"] = _metrics(adapted_result["baseline"]) | {"n": adapted_result["n"]} \
         if adapted_result.get("baseline") else None
     base = recipe.model.name if bench.base is None else bench.base
-    row["base"] = _metrics(llmsec.evaluate(base, baseline=False, audit=False, **args)) if base else None
+    row["base"] = base_metrics(base, args) if base else None
     kind = adapted_result.get("kind")
     row["majority"] = majority_row(train_file, test) if kind in ("detection", "generation") \
         and bench.task != "sec-mcq" else None
