@@ -303,6 +303,25 @@ def base_metrics(model: str, args: dict[str, Any]) -> dict[str, Any]:
     return scores[key]
 
 
+def _share_stages(bench: Bench, recipe: Any) -> list[str]:
+    """Link a chain's leading stages to the finished checkpoints of the recipes it ``needs`` where the
+    stage is the same (same index and name; the pipeline's resume check compares their whole configs and
+    verifies their files before reusing them), so a chain does not train its first stage twice."""
+    from llmsec.config import load_recipe
+
+    shared = []
+    for other in bench.needs:
+        theirs = load_recipe(RECIPES / BY_NAME[other].recipe)
+        for index, (mine, stage) in enumerate(zip(recipe.stages, theirs.stages, strict=False)):
+            source = Path(theirs.output_dir) / f"{index}-{stage.label}"
+            target = Path(recipe.output_dir) / f"{index}-{mine.label}"
+            if mine.label == stage.label and (source / "llmsec.json").exists() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copytree(source, target)
+                shared.append(str(source))
+    return shared
+
+
 def run_bench(bench: Bench, root: Path, *, train: bool = True) -> dict[str, Any]:
     """Prepare, train and score one recipe; returns its row."""
     import llmsec
@@ -310,15 +329,17 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True) -> dict[str, Any]
 
     where = prepare_data(bench, root)
     recipe = load_recipe(RECIPES / bench.recipe)
+    reused = _share_stages(bench, recipe) if train else []
     started = time.perf_counter()
-    checkpoints = llmsec.Pipeline(recipe, resume=not train).run()
+    checkpoints = llmsec.Pipeline(recipe, resume=bool(reused) or not train).run()
     train_s = time.perf_counter() - started
     adapted = checkpoints[-1]
     test, train_file = where / "test.jsonl", where / "train.jsonl"
     args = {"task": bench.task, "data": str(test), **bench.eval_args}
     row: dict[str, Any] = {"name": bench.name, "recipe": f"examples/recipes/real/{bench.recipe}",
                            "task": bench.task, "goal": bench.goal, "train_seconds": round(train_s, 1),
-                           "stages": [c.kind for c in checkpoints], "base_model": recipe.model.name}
+                           "stages": [c.kind for c in checkpoints], "base_model": recipe.model.name,
+                           "reused_stages": reused}
     adapted_result = llmsec.evaluate(adapted, baseline_train=str(train_file), **args)
     row["adapted"] = _metrics(adapted_result)
     row["tfidf"] = _metrics(adapted_result["baseline"]) | {"n": adapted_result["n"]} \
