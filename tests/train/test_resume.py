@@ -627,3 +627,39 @@ def test_a_bit_flipped_finished_adapter_of_the_right_size_is_not_reused(
     assert "adapter_model.safetensors does not match its SHA-256" in caplog.text
     assert "training it again" in caplog.text
     assert_same_as_reference(ref, out, checkpoint)
+
+
+def test_resume_at_the_last_checkpoint_keeps_the_weights_with_a_constant_learning_rate(
+    tiny_llama_dir: Path, tmp_path: Path
+) -> None:
+    """With a constant learning rate the step past ``max_steps`` changed the weights too (the issue saw 1e-2)."""
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    steps = 7
+
+    def run(out: Path, **kwargs: object) -> object:
+        raw = raw_recipe(tiny_llama_dir, corpus, out, steps=steps, lr_scheduler_type="constant")
+        return Pipeline(recipe_from_dict(raw), **kwargs).run()[0]
+
+    ref = run(tmp_path / "ref")
+    blocks = ref.manifest["data"]["train_blocks"]
+    assert steps % -(-blocks // 2), "max_steps is not a whole number of epochs (where the extra step came from)"
+    with pytest.raises(Killed):
+        run(tmp_path / "run", callbacks=_crash_after_the_last_checkpoint(None))
+    resumed = run(tmp_path / "run", resume=True)
+    assert resumed.metrics["train_steps"] == steps
+    assert_exact_weights(load_file(str(ref.path / "adapter_model.safetensors")),
+                         load_file(str(resumed.path / "adapter_model.safetensors")))
+    assert resumed.metrics["train_loss"] == pytest.approx(ref.metrics["train_loss"], abs=1e-3)
+
+
+def test_a_damaged_sample_ledger_line_is_skipped(tmp_path: Path) -> None:
+    """Valid JSON of the wrong shape in ``samples.jsonl`` is a damaged line, like one cut short by a crash."""
+    from llmsec.train._resume import sample_ledger
+
+    good = [{"step": 1, "ids": ["a"]}, {"step": 2, "ids": ["b"]}, {"step": 3, "ids": ["c"]}]
+    lines = [json.dumps(good[0]), "[1, 2]", '{"stap": 2}', '{"step": "2", "ids": []}', "7", json.dumps(good[1]),
+             '{"step": 3, "ids": 5}', json.dumps(good[2]), '{"step": 4, "id']
+    (tmp_path / "samples.jsonl").write_text("\n".join(lines) + "\n")
+    assert read_ledger(tmp_path) == good
+    sample_ledger(tmp_path, resume_step=2)  # a resume at step 2 keeps steps 1 and 2
+    assert read_ledger(tmp_path) == good[:2]
