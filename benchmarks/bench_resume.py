@@ -7,8 +7,9 @@ last run finish. Reports:
 
 - how many committed checkpoints were ever unusable after a kill (target 0): every
   one is verified (sizes + SHA-256) after every kill;
-- whether the final adapter equals an uninterrupted run's and the sample ledger
-  shows every step once with the same samples;
+- whether the final adapter equals an uninterrupted run's (bit for bit), the stage
+  stopped at its planned step count, and the sample ledger shows every step once
+  with the same samples;
 - time lost per crash: (wall time of all killed + resumed runs - one uninterrupted
   run) / N, split into process restart (start-up until training resumes) and the
   steps redone.
@@ -128,6 +129,7 @@ def main() -> None:
     a = load_file(str(ref_out / "0-pretrain" / "adapter_model.safetensors"))
     b = load_file(str(out / "0-pretrain" / "adapter_model.safetensors"))
     max_diff = max(float((a[key] - b[key]).abs().max()) for key in a)
+    final_steps = json.loads((out / "0-pretrain" / "llmsec.json").read_text())["metrics"]["train_steps"]
     got, want = read_ledger(scratch), read_ledger(ref_out / "0-pretrain" / "_trainer")
     result = {
         "kills": opts.kills,
@@ -135,6 +137,9 @@ def main() -> None:
         "unusable_checkpoints_ever": unusable_ever,
         "final_adapter_max_abs_diff": max_diff,
         "final_adapter_allclose": bool(all(torch.allclose(a[k], b[k], rtol=0, atol=1e-6) for k in a)),
+        "final_adapter_equal": bool(all(torch.equal(a[k], b[k]) for k in a)),
+        "final_train_steps": final_steps,
+        "stopped_at_max_steps": final_steps == opts.steps,
         "samples_identical": got == want,
         "every_step_once": [e["step"] for e in got] == list(range(1, opts.steps + 1)),
         "uninterrupted_s": round(uninterrupted, 2),
