@@ -618,16 +618,43 @@ def write_input(root: Path, seed: Seed, data: bytes) -> Path:
     return root / seed.target
 
 
+def _probe_sleep(path: Path, report: Any) -> Iterator[Any]:
+    import time
+
+    time.sleep(3600)
+    yield from ()
+
+
+def _probe_alloc(path: Path, report: Any) -> Iterator[Any]:
+    blob = bytearray(8 << 30)
+    yield from blob[:0]
+
+
+def _probe_miscount(path: Path, report: Any) -> Iterator[Any]:
+    from llmsec.data import Document
+
+    yield Document("read but never counted", str(path))
+
+
+#: Fake loaders that fail on purpose, to test that the sandbox reports each kind of failure.
+PROBES = {"__sleep__": _probe_sleep, "__alloc__": _probe_alloc, "__miscount__": _probe_miscount}
+
+
 def run_load(fmt: str, path: Path, options: dict[str, Any]) -> Outcome:
     """Load ``path`` as ``fmt`` through the registry and classify what happened (in-process)."""
     from llmsec.data import FormatError, LoadReport
     from llmsec.data.formats import FORMATS, iter_records
 
-    record_type = FORMATS.get(fmt).record_type
     report = LoadReport(str(path))
     n = 0
     try:
-        for record in iter_records(path, fmt, report, **options):
+        if fmt in PROBES:
+            record_type: Any = object
+            stream = PROBES[fmt](path, report)
+        else:
+            record_type = FORMATS.get(fmt).record_type
+            stream = iter_records(path, fmt, report, **options)
+        for record in stream:
             if not isinstance(record, record_type):
                 return Outcome(TRACEBACK, detail=f"yielded a {type(record).__name__}, not {record_type}")
             n += 1
@@ -652,19 +679,18 @@ def run_load(fmt: str, path: Path, options: dict[str, Any]) -> Outcome:
 
 
 def _worker(conn: Any, mem_bytes: int) -> None:  # pragma: no cover - runs in the child
+    import logging
     import resource
 
+    import llmsec.data.formats  # noqa: F401  (imported before the budget and the first timed load)
+
+    logging.getLogger("llmsec").setLevel(logging.ERROR)  # loaders warn about odd inputs; that is expected here
     if mem_bytes:
         with open("/proc/self/status") as fh:
             vm = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:")), 0)
         limit = vm + mem_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    import logging
-
-    import llmsec.data.formats  # noqa: F401  (import before the first timed load)
-
-    logging.getLogger("llmsec").setLevel(logging.ERROR)  # loaders warn about odd inputs; that is expected here
-
+    conn.send("ready")
     while True:
         job = conn.recv()
         if job is None:
@@ -699,6 +725,8 @@ class Sandbox:
         self._proc.start()
         child.close()
         self._conn = parent
+        if not parent.poll(120) or parent.recv() != "ready":  # startup is not part of a load's time budget
+            raise RuntimeError("the fuzz worker did not start")
 
     def _kill(self) -> None:
         if self._proc is not None:

@@ -72,3 +72,11 @@ def test_hostile_email_header_is_a_rejected_message(sandbox: fk.Sandbox, header:
     for fmt, name, data in (("eml", "m.eml", msg), ("mbox", "m.mbox", b"From a@b Thu Jan  1 00:00:00 2015\n" + msg)):
         out = _run(sandbox, fmt, {name: data}, name, label="phishing")
         assert out.kind == fk.OK and (out.loaded, out.rejected) == (0, 1), (fmt, out)
+
+
+def test_a_file_read_whole_does_not_reserve_the_size_limit() -> None:
+    # read_bounded read fh.read(limit + 1): a 1 GiB buffer for every small file, so any
+    # 20-byte text file failed under a 256 MiB address-space budget (ulimit -v).
+    with fk.Sandbox(timeout=10.0, memory_mb=256) as box:
+        out = _run(box, "text", {"notes.md": b"# a small document\n"}, "notes.md")
+    assert out.kind == fk.OK and out.loaded == 1, out

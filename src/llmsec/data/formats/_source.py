@@ -119,11 +119,15 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     Raises:
         SourceError: not a regular file, or larger than ``limit``.
     """
+    chunks, total = [], 0
     with open_source(path) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
+        # In chunks: fh.read(limit + 1) would allocate the whole limit (1 GiB) for every small file.
+        while total <= limit and (chunk := fh.read(min(1 << 20, limit + 1 - total))):
+            chunks.append(chunk)
+            total += len(chunk)
+    if total > limit:
         raise SourceError(f"{path} is larger than the limit of {limit} bytes for a file read whole")
-    return data
+    return b"".join(chunks)
 
 
 _ENDS = (b"\n", "\n", "\r")  # what ends a binary line; a text line read with newline=""
