@@ -129,3 +129,16 @@ def test_union_members_do_not_leak_into_error_paths() -> None:
         recipe_from_dict(bad)
     assert "stages.1.class_weights:" in str(err.value)
     assert "literal[" not in str(err.value) and ".list" not in str(err.value)
+
+
+def test_exponent_floats_are_floats_in_recipes_and_overrides(tmp_path) -> None:
+    # YAML 1.1 reads 1e-4 as a string, which crashed the optimizer; recipes follow YAML 1.2.
+    from llmsec.config import load_recipe
+
+    path = tmp_path / "r.yaml"
+    path.write_text("model: {name: m}\nstages:\n  - kind: pretrain\n    data: {train: x.jsonl}\n"
+                    "    trainer: {learning_rate: 1e-4, weight_decay: 0.01, max_steps: 3}\n")
+    recipe = load_recipe(path, ["stages.0.trainer.adam_epsilon=1E-8"])
+    trainer = recipe.stages[0].trainer
+    assert trainer["learning_rate"] == 1e-4 and trainer["adam_epsilon"] == 1e-8
+    assert isinstance(trainer["max_steps"], int)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import reprlib
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,15 @@ class _BoundedLoader(yaml.SafeLoader):
         if node is not None:
             check_yaml_expansion(node)
         return node
+
+
+# YAML 1.1 (PyYAML) reads ``1e-4`` as a string: a float needs a dot there (``1.0e-4``). Recipes follow
+# YAML 1.2, where ``1e-4`` is a float, so ``learning_rate: 1e-4`` and ``--set ...learning_rate=1e-4`` work.
+_BoundedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def check_yaml_expansion(root: yaml.Node, limit: int = MAX_YAML_NODES) -> int:

@@ -311,6 +311,11 @@ class Recipe(_Strict):
     checkpointing: CheckpointingConfig = Field(
         default_factory=CheckpointingConfig, description="Intermediate checkpoints, for resume."
     )
+    versions: dict[str, str] | None = Field(
+        None,
+        description="The llmsec and library versions a saved recipe (`<output_dir>/recipe.yaml`) was run with; "
+        "written by llmsec, informational when read back, so a saved recipe trains again as it is.",
+    )
 
     @model_validator(mode="after")
     def _unique_stage_names(self) -> Recipe:
