@@ -38,6 +38,7 @@ _LAZY = {
     "TransferTrainer": "llmsec.train",
     "Pipeline": "llmsec.train",
     "train": "llmsec.train",
+    "grid_search": "llmsec.train",
     # eval
     "evaluate": "llmsec.eval",
     # explain (the function; ``llmsec.explain`` itself is the subpackage)

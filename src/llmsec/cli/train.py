@@ -38,6 +38,14 @@ def train(
     accelerate_config: Annotated[
         Path | None, typer.Option(help="An accelerate config for --launcher accelerate (examples/accelerate/).")
     ] = None,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(help="Choose settings on the validation split: train once per combination of "
+                          "key=v1,v2 values (repeatable) and keep the best by --grid-metric."),
+    ] = None,
+    grid_metric: Annotated[
+        str, typer.Option(help="The last stage's validation metric a --grid compares (lower wins for losses).")
+    ] = "eval_loss",
 ) -> None:
     """Train every stage of RECIPE; each stage's checkpoint is the next stage's base.
 
@@ -55,7 +63,35 @@ def train(
     if accelerate_config is not None:
         with user_errors():
             raise ValueError("--accelerate-config needs --launcher accelerate")
+    if grid:
+        _grid(recipe, set_ or [], grid, grid_metric)
+        return
     _train(recipe, checkpoint, set_ or [], resume, trust_remote_code)
+
+
+def _grid(recipe: Path, overrides: list[str], grid: list[str], metric: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..config import load_recipe
+    from ..train import grid_search, parse_grid
+    from ._progress import RichProgress
+
+    console = Console()
+    with user_errors():
+        cfg = load_recipe(recipe, overrides)
+        result = grid_search(cfg, parse_grid(grid), metric=metric, callbacks=[RichProgress()])
+    table = Table(title=f"grid on the validation split: {escape(metric)}")
+    for col in ("trial", "settings", metric, "checkpoint"):
+        table.add_column(col)
+    for i, trial in enumerate(result.trials):
+        mark = " (best)" if i == result.best else ""
+        table.add_row(f"{i}{mark}", escape(", ".join(trial["overrides"])), f"{trial['value']:.4f}",
+                      escape(trial["output_dir"]))
+    console.print(table)
+    console.print(escape(f"best recipe: {Path(cfg.output_dir) / 'best.yaml'}; all trials: "
+                         f"{Path(cfg.output_dir) / 'grid.json'}"))
 
 
 def _train(recipe: Path, checkpoint: Path | None, overrides: list[str], resume: bool,

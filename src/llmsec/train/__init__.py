@@ -11,6 +11,7 @@ from ._checkpoint import (
     read_checkpoint,
 )
 from ._distributed import accumulation_steps, check_accelerate_config, launch_command, world_size
+from ._grid import GridResult, grid_search, parse_grid
 from ._preflight import preflight
 from ._resume import CheckpointError, latest_good, read_ledger, verify_checkpoint
 from ._stage import Stage
@@ -25,6 +26,7 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "DomainPretrainer",
+    "GridResult",
     "InstructionTuner",
     "LineageError",
     "Pipeline",
@@ -35,10 +37,12 @@ __all__ = [
     "build_training_args",
     "check_accelerate_config",
     "check_trainer_keys",
+    "grid_search",
     "is_checkpoint",
     "latest_good",
     "launch_command",
     "lineage",
+    "parse_grid",
     "preflight",
     "read_checkpoint",
     "read_ledger",

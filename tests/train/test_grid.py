@@ -1,0 +1,56 @@
+"""grid_search: settings chosen on the validation split, never the test split."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from llmsec.config import load_recipe, recipe_from_dict
+from llmsec.train import grid_search, parse_grid
+
+
+def _recipe(model: Path, data_dir: Path, out: Path, *, with_eval: bool = True) -> object:
+    data = {"train": str(data_dir / "corpus.jsonl")}
+    if with_eval:
+        data["eval"] = str(data_dir / "corpus.jsonl")
+    return recipe_from_dict({
+        "model": {"name": str(model)}, "output_dir": str(out),
+        "stages": [{"kind": "pretrain", "max_length": 16, "data": data,
+                    "trainer": {"max_steps": 2, "per_device_train_batch_size": 2}}],
+    })
+
+
+def test_parse_grid() -> None:
+    assert parse_grid(["stages.0.trainer.learning_rate=1e-4, 3e-4", "stages.0.adapter.r=4"]) == {
+        "stages.0.trainer.learning_rate": ["1e-4", "3e-4"], "stages.0.adapter.r": ["4"]}
+    with pytest.raises(ValueError, match="key=value1,value2"):
+        parse_grid(["stages.0.trainer.learning_rate"])
+    with pytest.raises(ValueError, match="given twice"):
+        parse_grid(["a=1", "a=2"])
+
+
+def test_grid_trains_each_combination_and_keeps_the_best_validation_loss(tiny_llama_dir: Path, data_dir: Path,
+                                                                          tmp_path: Path) -> None:
+    cfg = _recipe(tiny_llama_dir, data_dir, tmp_path / "run")
+    grid = {"stages.0.trainer.learning_rate": ["1e-6", "5e-2"], "stages.0.adapter.r": ["2"]}
+    result = grid_search(cfg, grid)
+    assert len(result.trials) == 2
+    values = [t["value"] for t in result.trials]
+    assert values[0] != values[1]  # the learning rate changed what was learnt
+    assert result.best == values.index(min(values))  # a loss: lower wins
+    assert result.trials[0]["overrides"] == ["stages.0.trainer.learning_rate=1e-6", "stages.0.adapter.r=2"]
+    saved = json.loads((tmp_path / "run" / "grid.json").read_text())
+    assert saved["best"] == result.best and saved["lower_is_better"] is True
+    best = load_recipe(tmp_path / "run" / "best.yaml")
+    assert best.stages[0].adapter.r == 2
+    assert best.stages[0].trainer["learning_rate"] == float(grid["stages.0.trainer.learning_rate"][result.best])
+
+
+def test_grid_needs_a_validation_split(tiny_llama_dir: Path, data_dir: Path, tmp_path: Path) -> None:
+    cfg = _recipe(tiny_llama_dir, data_dir, tmp_path / "run", with_eval=False)
+    with pytest.raises(ValueError, match=r"no data\.eval"):
+        grid_search(cfg, {"stages.0.trainer.learning_rate": ["1e-4"]})
+    with pytest.raises(ValueError, match="empty"):
+        grid_search(cfg, {})
