@@ -342,8 +342,8 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True) -> dict[str, Any]
                            "reused_stages": reused}
     adapted_result = llmsec.evaluate(adapted, baseline_train=str(train_file), **args)
     row["adapted"] = _metrics(adapted_result)
-    row["tfidf"] = _metrics(adapted_result["baseline"]) | {"n": adapted_result["n"]} \
-        if adapted_result.get("baseline") else None
+    baseline = adapted_result.get("baseline")
+    row["tfidf"] = _metrics({**baseline, "n": adapted_result["n"]}) if baseline else None
     base = recipe.model.name if bench.base is None else bench.base
     row["base"] = base_metrics(base, args) if base else None
     kind = adapted_result.get("kind")
