@@ -17,6 +17,7 @@ For every recipe in ``examples/recipes/real/`` this benchmark
     python benchmarks/bench_recipes.py                     # every recipe (about an hour on 2 cores)
     python benchmarks/bench_recipes.py --only phishing-url --only juliet-vuln
     python benchmarks/bench_recipes.py --prepare-only      # just write runs/recipes/data/
+    python benchmarks/bench_recipes.py --only juliet-vuln --set stages.0.trainer.num_train_epochs=10  # a GPU budget
 """
 
 from __future__ import annotations
@@ -322,14 +323,14 @@ def _share_stages(bench: Bench, recipe: Any) -> list[str]:
     return shared
 
 
-def run_bench(bench: Bench, root: Path, *, train: bool = True) -> dict[str, Any]:
-    """Prepare, train and score one recipe; returns its row."""
+def run_bench(bench: Bench, root: Path, *, train: bool = True, overrides: list[str] | None = None) -> dict[str, Any]:
+    """Prepare, train and score one recipe (with ``overrides``: ``--set`` items); returns its row."""
     import llmsec
     from llmsec.config import load_recipe
 
     where = prepare_data(bench, root)
-    recipe = load_recipe(RECIPES / bench.recipe)
-    reused = _share_stages(bench, recipe) if train else []
+    recipe = load_recipe(RECIPES / bench.recipe, overrides)
+    reused = _share_stages(bench, recipe) if train and not overrides else []
     started = time.perf_counter()
     checkpoints = llmsec.Pipeline(recipe, resume=bool(reused) or not train).run()
     train_s = time.perf_counter() - started
@@ -339,7 +340,7 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True) -> dict[str, Any]
     row: dict[str, Any] = {"name": bench.name, "recipe": f"examples/recipes/real/{bench.recipe}",
                            "task": bench.task, "goal": bench.goal, "train_seconds": round(train_s, 1),
                            "stages": [c.kind for c in checkpoints], "base_model": recipe.model.name,
-                           "reused_stages": reused}
+                           "reused_stages": reused, "overrides": overrides or []}
     adapted_result = llmsec.evaluate(adapted, baseline_train=str(train_file), **args)
     row["adapted"] = _metrics(adapted_result)
     baseline = adapted_result.get("baseline")
@@ -388,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=[b.name for b in BENCHES])
     parser.add_argument("--prepare-only", action="store_true", help="write runs/recipes/data/ and stop")
     parser.add_argument("--reuse", action="store_true", help="reuse finished checkpoints (Pipeline resume)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override every chosen recipe (a GPU budget: --set stages.0.trainer.num_train_epochs=10)")
     args = parser.parse_args(argv)
     os.chdir(REPO)
     chosen = [b for b in BENCHES if not args.only or b.name in args.only]
@@ -399,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = {r["name"]: r for r in previous}
     for bench in chosen:
         print(f"== {bench.name}", file=sys.stderr, flush=True)
-        rows[bench.name] = run_bench(bench, args.data_root, train=not args.reuse)
+        rows[bench.name] = run_bench(bench, args.data_root, train=not args.reuse, overrides=args.overrides)
         ordered = [rows[b.name] for b in BENCHES if b.name in rows]
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps({"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
