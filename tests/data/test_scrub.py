@@ -426,15 +426,31 @@ ADVERSARIAL = {
 }
 
 
+@pytest.fixture(scope="module")
+def linear_budget() -> float:
+    """Seconds allowed for 1 MB: 3 s, or 4x what 1 MB of ordinary planted text takes now (a loaded machine)."""
+    import time
+
+    from llmsec.data._scrub_corpus import build_corpus
+
+    text = "\n".join(d.text for d in build_corpus(40))
+    text = (text * (1_000_000 // len(text) + 1))[:1_000_000]
+    scrub(text[:1000], ips=True)  # imports
+    start = time.perf_counter()
+    scrub(text, ips=True)
+    return max(3.0, 4 * (time.perf_counter() - start))
+
+
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
-def test_no_quadratic_pattern_on_1mb_inputs(name):
+def test_no_quadratic_pattern_on_1mb_inputs(name, linear_budget):
     import time
 
     text = ADVERSARIAL[name]
     assert len(text) >= 990_000
     start = time.perf_counter()
     scrub(text, ips=True)
-    assert time.perf_counter() - start < 3.0, f"{name}: {time.perf_counter() - start:.1f} s"
+    took = time.perf_counter() - start
+    assert took < linear_budget, f"{name}: {took:.1f} s for 1 MB (budget {linear_budget:.1f} s)"
 
 
 def test_import_does_not_load_scanners():

@@ -86,8 +86,14 @@ def _card_groups_ok(raw: str) -> bool:
     return all(3 <= len(g) <= 6 for g in groups[:-1]) and 1 <= len(groups[-1]) <= 6
 
 
+_THREE_DIGITS = re.compile(r"\d{3}")  # a card number has a group of three digits or more
+_TWO_DIGITS = re.compile(r"\d\d")  # and a phone number a group of two
+
+
 def credit_cards(text: str, lowered: str) -> Iterator[Finding]:
     """Payment card numbers: network prefix and length, grouping, Luhn."""
+    if not _THREE_DIGITS.search(text):
+        return
     for m in _CARD.finditer(text):
         raw = m.group(0)
         digits = raw.replace(" ", "").replace("-", "")
@@ -145,6 +151,8 @@ def _is_phone(m: re.Match[str]) -> bool:
 
 def phone_numbers(text: str, lowered: str) -> Iterator[Finding]:
     """Phone numbers written as such (``+`` and a country code, NANP, or trunk-0 national) and valid."""
+    if not _TWO_DIGITS.search(text):
+        return
     for m in _PHONE.finditer(text):
         if _is_phone(m):
             yield m.start(), m.end(), "PHONE"

@@ -44,7 +44,7 @@ _NOT_SECRET_KEY = re.compile(
     r"|_?key_?(?:name|type|size|len|path|file|alg|format|usage|prefix|field)|hotkey|keyboard|monkey|turkey"
 )
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]{1,30}>")
-_TEMPLATE = re.compile(r"\$[{(]|\$[A-Za-z_][A-Za-z0-9_]*\Z|%(?:\([A-Za-z_]\w*\))?[-+ #0-9.]*[sdifrx]\Z"
+_TEMPLATE = re.compile(r"\$[{(]|\$\Z|\$[A-Za-z_][A-Za-z0-9_]*\Z|%(?:\([A-Za-z_]\w*\))?[-+ #0-9.]*[sdifrx]\Z"
                        r"|%[A-Za-z_]\w*%\Z")
 
 
@@ -263,6 +263,36 @@ def _private_keys(text: str, lowered: str) -> Iterator[Finding]:
         pos = max(stop, begin.start() + 1)
 
 
+_PROSE_PASSWORD = re.compile(r"(?i)\bpassword\s{1,20}is\s{1,20}[\"']?(?P<value>[^\s\"']{1,200})")
+
+
+# what follows "password is" in prose and UI messages: states, not passwords
+_PASSWORD_STATE = re.compile(
+    r"(?i)(?:[a-z]+-)?[a-z]*(?:ed|ing|ly|ble|ive|ure|ous|ent|ant|ic|al)|correct|wrong|empty|weak|strong|short|long|blank|valid"
+    r"|set|not|too|the|a|an|now|still|only|also|never|always|same|different|mandatory|optional|case-sensitive"
+    r"|sent|reset|shown|known|hidden|visible|free|open|ok|okay|fine|good|bad|easy|hard|new|old|yours|mine"
+)
+
+
+def _prose_passwords(text: str, lowered: str) -> Iterator[Finding]:
+    """``the wifi password is Garden16?`` or ``... is silverguitarcastle`` ending its line.
+
+    A value that is a word is taken only when it ends the line and is not a state (``stored``,
+    ``correct``, ``hard-coded``, ``required``): CVE prose says "the password is stored in ...".
+    """
+    if "password" not in lowered:
+        return
+    for m in _PROSE_PASSWORD.finditer(text):
+        value = m.group("value").rstrip(".,;:")
+        if not value or _is_reference(value):
+            continue
+        if _WORDY.fullmatch(value) or _classes(value) < 2:
+            ends_line = m.end() == len(text) or text[m.end()] in "\r\n" or text.startswith(" (", m.end())
+            if not ends_line or value != m.group("value") or _PASSWORD_STATE.fullmatch(value):
+                continue
+        yield m.start("value"), m.start("value") + len(value), "PASSWORD"
+
+
 _Q = r"(?:\"(?P<dq>[^\"\n]{1,200})\"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s\"',;&<>()\[\]{}]{1,200}))"
 # Key names. A compound name may sit inside a longer identifier (DB_PASSWORD, stripe_api_key), so
 # it is matched from its core word on; short words (pass, pwd, token, secret, key) must start the
@@ -397,17 +427,15 @@ RULES: tuple[Detector, ...] = (
         group="value",
         check=_check_flagged,
     ),
-    _Rule(  # .netrc (machine HOST login USER password PW) and prose (the password is PW)
+    _Rule(  # .netrc: machine HOST login USER password PW
         "PASSWORD",
-        re.compile(r"(?i)\blogin\s{1,20}\S{1,100}\s{1,20}password\s{1,20}(?P<value>[^\s\"']{1,200})"
-                   r"|\bpassword\s{1,20}is\s{1,20}[\"']?(?P<bare>[^\s\"']{1,200})"),
+        re.compile(r"(?i)\blogin\s{1,20}\S{1,100}\s{1,20}password\s{1,20}(?P<value>[^\s\"']{1,200})"),
         ("password",),
         lower=True,
         group="value",
-        check=lambda m: (not _is_reference(m.group(_value_group(m)).rstrip(".,;:!?"))
-                         and (m.group("value") is not None
-                              or _password_like(m.group("bare"), m.string[m.end() : m.end() + 40]))),
+        check=lambda m: not _is_reference(m.group("value")),
     ),
+    _prose_passwords,
     _Rule(
         "PASSWORD",
         re.compile(r"(?i)<(?P<tag>password|passwd|[a-z_]{0,40}_password)>(?P<value>[^<\n]{1,200})</(?P=tag)>"),
