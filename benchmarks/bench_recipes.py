@@ -258,16 +258,19 @@ def _labels(path: Path) -> list[str]:
     return [r["label"] if "label" in r else r.get("answer") for r in rows]
 
 
-def majority_row(train: Path, test: Path) -> dict[str, float]:
-    """Accuracy and F1 of always answering the training set's most common label."""
+def majority_row(train: Path, test: Path, labels: list[str] | None = None) -> dict[str, Any]:
+    """Accuracy and F1 of always answering the training set's most common label (F1 of the positive
+    class, the second of a binary task's ``labels``, as :func:`llmsec.evaluate` reports it; else macro)."""
     from sklearn.metrics import accuracy_score, f1_score
 
     top = Counter(_labels(train)).most_common(1)[0][0]
     truth = _labels(test)
     pred = [top] * len(truth)
-    return {"label": top, "accuracy": float(accuracy_score(truth, pred)),
-            "f1": float(f1_score(truth, pred, pos_label=top, average="binary" if len(set(truth)) <= 2 else "macro",
-                                 zero_division=0))}
+    if labels is not None and len(labels) == 2:
+        f1 = f1_score(truth, pred, pos_label=labels[1], average="binary", zero_division=0)
+    else:
+        f1 = f1_score(truth, pred, average="macro", zero_division=0)
+    return {"label": top, "accuracy": float(accuracy_score(truth, pred)), "f1": float(f1), "n": len(truth)}
 
 
 def _metrics(result: dict[str, Any]) -> dict[str, Any]:
@@ -348,8 +351,8 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True, overrides: list[s
     base = recipe.model.name if bench.base is None else bench.base
     row["base"] = base_metrics(base, args) if base else None
     kind = adapted_result.get("kind")
-    row["majority"] = majority_row(train_file, test) if kind in ("detection", "generation") \
-        and bench.task != "sec-mcq" else None
+    row["majority"] = majority_row(train_file, test, adapted_result.get("labels")) \
+        if kind in ("detection", "generation") else None
     if bench.task == "sec-mcq":
         chance = float(adapted_result["metrics"].get("chance", 0.25))
         row["chance"] = {"accuracy": chance}
