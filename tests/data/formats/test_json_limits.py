@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import pytest
+
 from llmsec.data._report import LoadReport
-from llmsec.data.formats import iter_records
+from llmsec.data.formats import FormatError, iter_records
 from llmsec.data.formats._source import MAX_JSON_DEPTH, MAX_MIME_DEPTH, json_depth_error
 
 
@@ -103,6 +106,47 @@ def test_mbox_with_a_deep_message_keeps_the_others(tmp_path: Path) -> None:
     path = tmp_path / "box.mbox"
     msgs = [_nested_mime(1), _nested_mime(1000), _nested_mime(2)]
     path.write_bytes(b"".join(b"From x@y Mon Jan  1 00:00:00 2024\n" + m + b"\n" for m in msgs))
+    start = time.monotonic()
     records, report = _load(path, "mbox", label="spam")
+    assert time.monotonic() - start < 3, "refused before the (quadratic) parse"
     assert len(records) == 2 and report.rejected == 1
-    assert "nested deeper" in report.rejections[0].reason
+    assert report.rejections[0].reason == "more than 100 multipart parts (1000; limit MAX_MIME_MULTIPARTS)"
+
+
+def test_json_documents_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import llmsec.data.formats._jsonstream as js
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(FormatError, match="recursion limit"):
+        _load(deep, "seceval")
+    path = tmp_path / "seceval.json"
+    path.write_text(json.dumps([{"question": "q" * 5000, "choices": ["a", "b"], "answer": "A"}]))
+    monkeypatch.setattr(js, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(FormatError, match="longer than 1000 characters"):
+        _load(path, "seceval")
+
+
+def test_a_streamed_array_item_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import llmsec.data.formats._jsonstream as js
+
+    monkeypatch.setattr(js, "MAX_ITEM_CHARS", 1 << 20)
+    path = tmp_path / "feed.json"
+    path.write_text('{"CVE_Items": [{"x": "' + "a" * (4 << 20) + '"}]}')
+    with pytest.raises(FormatError, match="longer than 1048576 characters"):
+        _load(path, "nvd")
+    path.write_text('{"CVE_Items": [' + "[" * 100_000 + "]" * 100_000 + "]}")
+    with pytest.raises(FormatError, match="recursion limit"):
+        _load(path, "nvd")
+
+
+def test_json_lines_sources_are_bounded_and_counted(tmp_path: Path) -> None:
+    path = tmp_path / "devign.jsonl"
+    good = json.dumps({"func": "int f() { return 0; }", "target": 0, "project": "p", "commit_id": "c"})
+    deep = '{"func": "x", "target": 1, "a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path.write_text("\n".join([good, deep, good]) + "\n")
+    report = LoadReport(str(path))
+    from llmsec.data.formats._jsonstream import iter_json_lines
+
+    assert [n for n, _ in iter_json_lines(path, report)] == [1, 3]
+    assert report.lines == 3 and "recursion limit" in report.rejections[0].reason

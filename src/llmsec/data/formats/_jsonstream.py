@@ -4,6 +4,12 @@ A big JSON document (an NVD feed, a Devign ``function.json``) is one value, so
 a syntax error anywhere makes the whole file untrustworthy: it raises
 :class:`FormatError` with the character position. JSON-lines files are the
 opposite: a bad line is one rejected record.
+
+Reads are bounded: a document read whole (:func:`load_document`) holds at most
+``MAX_FILE_BYTES`` characters, one item of a streamed array at most
+:data:`MAX_ITEM_CHARS`, one JSON line at most ``MAX_LINE_BYTES``; nesting past
+the parser's recursion limit is a :class:`FormatError` (a document) or a rejected
+line, and past ``MAX_JSON_DEPTH`` a rejected line.
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ from typing import IO, Any
 
 from .._report import LoadReport
 from ._registry import FormatError
+from ._source import MAX_FILE_BYTES, MAX_JSON_DEPTH, bounded_lines, json_depth_error, line_too_long, open_source
 
 _WS = " \t\r\n"
 _DECODER = json.JSONDecoder()
 _CHUNK = 1 << 20
+#: The largest single item of a streamed JSON array (one CVE of a feed), in characters (256 Mi).
+MAX_ITEM_CHARS = 256 << 20
 
 
 class _CheckedGzip(gzip.GzipFile):
@@ -48,9 +57,9 @@ class _CheckedGzip(gzip.GzipFile):
 def open_binary(path: Path) -> IO[bytes]:
     """``path`` opened for reading bytes; gzip files (by magic bytes) are decompressed, and
     a corrupt gzip stream raises :class:`FormatError` when it is read."""
-    with path.open("rb") as fh:
+    with open_source(path) as fh:  # a FIFO or device is refused here, before gzip opens it
         gz = fh.read(2) == b"\x1f\x8b"
-    return _CheckedGzip(path, "rb") if gz else path.open("rb")
+    return _CheckedGzip(path, "rb") if gz else open_source(path)
 
 
 def open_text(path: Path) -> IO[str]:
@@ -77,6 +86,8 @@ class _Reader:
         if not data:
             self.eof = True
             return False
+        if len(self.buf) - self.pos > MAX_ITEM_CHARS:
+            raise self.error(f"one JSON value longer than {MAX_ITEM_CHARS} characters (limit MAX_ITEM_CHARS)")
         self.base += self.pos
         self.buf = self.buf[self.pos :] + data
         self.pos = 0
@@ -106,6 +117,8 @@ class _Reader:
         while True:
             try:
                 obj, end = _DECODER.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise self.error("JSON nested deeper than the parser's recursion limit") from None
             except json.JSONDecodeError as exc:
                 # Incomplete in the buffer: read as much again and retry (doubling keeps it linear).
                 if self._fill(2 * (len(self.buf) - self.pos)):
@@ -191,8 +204,18 @@ def stream_array(path: Path, keys: tuple[str, ...] | None) -> Iterator[tuple[str
 def load_document(path: Path) -> Any:
     """Parse a whole JSON file (plain or gzip) or raise :class:`FormatError` saying where it breaks."""
     try:
-        with open_text(path) as fh:
-            return json.load(fh)
+        parts, total = [], 0
+        with open_text(path) as fh:  # in chunks: one read(limit) could allocate the whole limit
+            while total <= MAX_FILE_BYTES and (part := fh.read(_CHUNK)):
+                parts.append(part)
+                total += len(part)
+        text = "".join(parts)
+        if total > MAX_FILE_BYTES:
+            raise FormatError(f"{path}: longer than {MAX_FILE_BYTES} characters, the limit for a JSON document "
+                              "read whole (limit MAX_FILE_BYTES)")
+        return json.loads(text)
+    except RecursionError:
+        raise FormatError(f"{path}: JSON nested deeper than the parser's recursion limit") from None
     except UnicodeDecodeError as exc:
         raise FormatError(f"{path}: not valid UTF-8 ({exc.reason}); re-encode it as UTF-8") from exc
     except json.JSONDecodeError as exc:
@@ -207,16 +230,21 @@ def load_document(path: Path) -> Any:
 def iter_json_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line number, object)`` for each good line of a JSON-lines file.
 
-    Blank lines are skipped; a line that is not UTF-8, not JSON or not an
-    object is rejected in ``report``. The caller accepts or rejects each
-    object it receives.
+    Blank lines are skipped; a line that is not UTF-8, not JSON, not an object,
+    longer than ``MAX_LINE_BYTES`` or nested past ``MAX_JSON_DEPTH`` is rejected in
+    ``report`` (which counts the physical lines). The caller accepts or rejects
+    each object it receives.
 
     Raises:
         FormatError: the first non-blank line does not even start like a JSON object.
     """
     with open_binary(path) as fh:
         checked = False
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in enumerate(bounded_lines(fh), start=1):
+            report.lines += 1
+            if raw is None:
+                report.reject(str(path), lineno, line_too_long())
+                continue
             line = raw.strip()
             if not line:
                 continue
@@ -229,6 +257,10 @@ def iter_json_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, dict[
                     )
             try:
                 obj = json.loads(line.decode("utf-8-sig"))
+            except RecursionError:
+                report.reject(str(path), lineno, f"JSON nested deeper than the parser's recursion limit "
+                                                 f"(limit MAX_JSON_DEPTH is {MAX_JSON_DEPTH})")
+                continue
             except UnicodeDecodeError:
                 report.reject(str(path), lineno, "not valid UTF-8")
                 continue
@@ -237,5 +269,9 @@ def iter_json_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, dict[
                 continue
             if not isinstance(obj, dict):
                 report.reject(str(path), lineno, "line is not a JSON object")
+                continue
+            too_deep = json_depth_error(obj)
+            if too_deep:
+                report.reject(str(path), lineno, too_deep)
                 continue
             yield lineno, obj

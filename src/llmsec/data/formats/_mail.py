@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
@@ -54,6 +55,18 @@ def sender_domain(sender: str | None) -> str | None:
 
 #: Parts one e-mail may hold in all (a MIME bomb of thousands of parts is rejected).
 MAX_MIME_PARTS = 10_000
+#: Multipart declarations one raw e-mail may hold, counted before parsing: the stdlib
+#: parser's time grows with the square of the nesting (500 levels take seconds).
+MAX_MIME_MULTIPARTS = 100
+_MULTIPART = re.compile(rb"content-type:\s*multipart/", re.IGNORECASE)
+
+
+def mime_precheck(data: bytes, limit: int = MAX_MIME_MULTIPARTS) -> str | None:
+    """Why a raw message is refused before it is parsed (too many multipart parts), else None."""
+    count = len(_MULTIPART.findall(data))
+    if count > limit:
+        return f"more than {limit} multipart parts ({count}; limit MAX_MIME_MULTIPARTS)"
+    return None
 
 
 def mime_too_deep(limit: int = MAX_MIME_DEPTH) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .._records import Example
 from .._report import LoadReport
-from ._mail import iso_date, message_text, mime_problem, mime_too_deep, sender_domain
+from ._mail import iso_date, message_text, mime_precheck, mime_problem, mime_too_deep, sender_domain
 from ._registry import FormatError, register_format
 from ._source import SourceError, read_bounded, walk_files
 
@@ -34,6 +34,9 @@ def _check_label(label: str | None, fmt: str) -> str:
 def _parse(data: bytes) -> EmailMessage | str:
     """The parsed message, or why it is rejected: MIME multiparts nested past
     ``MAX_MIME_DEPTH`` (the stdlib parser recurses, so very deep ones stop it too)."""
+    refused = mime_precheck(data)
+    if refused:
+        return refused
     try:
         msg = email.message_from_bytes(data, policy=policy.default)
     except RecursionError:
