@@ -148,14 +148,3 @@ def config_diff(saved: Any, wanted: Any, prefix: str = "") -> list[str]:
     if saved != wanted:
         return [f"{prefix.rstrip('.')}: checkpoint has {saved!r}, recipe has {wanted!r}"]
     return []
-
-
-def verify_final(path: Path, manifest: dict[str, Any]) -> str | None:
-    """Why a finished stage checkpoint does not match the file sizes its manifest lists (None: fine)."""
-    for name, meta in (manifest.get("files") or {}).items():
-        file = path / name
-        if not file.is_file():
-            return f"{name} is missing"
-        if file.stat().st_size != meta["size"]:
-            return f"{name} has {file.stat().st_size} bytes, the manifest says {meta['size']}"
-    return None
