@@ -133,13 +133,15 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 _ENDS = (b"\n", "\n", "\r")  # what ends a binary line; a text line read with newline=""
 
 
-def bounded_lines(fh: IO[AnyStr], limit: int = MAX_LINE_BYTES) -> Iterator[AnyStr | None]:
+def bounded_lines(fh: IO[AnyStr], limit: int | None = None) -> Iterator[AnyStr | None]:
     """The physical lines of a binary (or text) stream, each at most ``limit`` bytes
     (characters) besides its line break.
 
     A longer line is skipped in chunks (never held in memory) and yields ``None`` in
     its place, so the caller can reject it by its line number and read on.
+    ``limit`` defaults to :data:`MAX_LINE_BYTES` (read when called).
     """
+    limit = MAX_LINE_BYTES if limit is None else limit
     while True:
         line = fh.readline(limit + 1)
         if not line:
@@ -152,9 +154,9 @@ def bounded_lines(fh: IO[AnyStr], limit: int = MAX_LINE_BYTES) -> Iterator[AnySt
         yield None
 
 
-def line_too_long(limit: int = MAX_LINE_BYTES) -> str:
-    """The rejection reason of a line past ``limit``."""
-    return f"line longer than {limit} bytes (limit MAX_LINE_BYTES); skipped"
+def line_too_long(limit: int | None = None) -> str:
+    """The rejection reason of a line past ``limit`` (default :data:`MAX_LINE_BYTES`)."""
+    return f"line longer than {MAX_LINE_BYTES if limit is None else limit} bytes (limit MAX_LINE_BYTES); skipped"
 
 
 def walk_files(

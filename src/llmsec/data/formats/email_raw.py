@@ -12,7 +12,7 @@ from .._records import Example
 from .._report import LoadReport
 from ._mail import iso_date, message_text, mime_precheck, mime_problem, mime_too_deep, sender_domain
 from ._registry import FormatError, register_format
-from ._source import SourceError, read_bounded, walk_files
+from ._source import MAX_FILE_BYTES, SourceError, bounded_lines, line_too_long, open_source, read_bounded, walk_files
 
 _HEADERS = ("from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version")
 #: Headers llmsec parses, and their longest raw value: the stdlib header parser is quadratic
@@ -115,24 +115,36 @@ def load_eml(
         yield result
 
 
-def _mbox_messages(path: Path) -> Iterator[tuple[int, bytes]]:
+def _mbox_messages(path: Path, report: LoadReport) -> Iterator[tuple[int, bytes | str]]:
     """(first line, raw bytes) of each message; every ``From `` line starts a message
     (as in the stdlib ``mailbox``: bodies escape theirs as ``>From ``), and mboxrd
-    ``>From `` escapes are undone."""
-    start, lines = 0, []
-    with path.open("rb") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if line.startswith(b"From "):
+    ``>From `` escapes are undone. A message past ``MAX_FILE_BYTES`` (or with a line
+    past ``MAX_LINE_BYTES``) comes back as the reason it is rejected; lines are
+    counted in ``report``."""
+    start, lines, size, refused = 0, [], 0, None
+    with open_source(path) as fh:
+        for lineno, line in enumerate(bounded_lines(fh), start=1):
+            report.lines += 1
+            if line is not None and line.startswith(b"From "):
                 if start:
-                    yield start, b"".join(lines)
-                start, lines = lineno, []
+                    yield start, refused or b"".join(lines)
+                start, lines, size, refused = lineno, [], 0, None
             elif start:
+                if refused:
+                    continue
+                if line is None:
+                    refused, lines = f"{line_too_long()} (line {lineno})", []
+                    continue
+                size += len(line)
+                if size > MAX_FILE_BYTES:
+                    refused, lines = f"message larger than {MAX_FILE_BYTES} bytes (limit MAX_FILE_BYTES)", []
+                    continue
                 stripped = line.lstrip(b">")
                 lines.append(line[1:] if stripped.startswith(b"From ") and line.startswith(b">") else line)
-            elif line.strip():
+            elif line is None or line.strip():
                 raise FormatError(f"{path} is not an mbox: line {lineno} comes before any 'From ' line")
     if start:
-        yield start, b"".join(lines)
+        yield start, refused or b"".join(lines)
     else:
         raise FormatError(f"{path} is not an mbox: no 'From ' separator line")
 
@@ -147,8 +159,8 @@ def load_mbox(path: Path, report: LoadReport, *, label: str | None = None) -> It
     Rejections point at the message's ``From `` line.
     """
     label = _check_label(label, "mbox")
-    for lineno, data in _mbox_messages(path):
-        msg = _parse(data)
+    for lineno, data in _mbox_messages(path, report):
+        msg = data if isinstance(data, str) else _parse(data)
         result = msg if isinstance(msg, str) else _example(msg, label, {"source_row": lineno})
         if isinstance(result, str):
             report.reject(str(path), lineno, result)

@@ -19,6 +19,7 @@ from ._flows import (
 )
 from ._registry import FormatError, register_format
 from ._rows import Row, RowError, csv_rows, decode_lines, first_row, has_bad_utf8, rows_to_records
+from ._source import bounded_lines, line_too_long, open_source
 
 _CATEGORICAL = frozenset({"proto", "service", "conn_state", "history", "local_orig", "local_resp"})
 _HIDDEN = frozenset({"ts", "uid", "id.orig_h", "id.resp_h", "tunnel_parents"})
@@ -34,13 +35,14 @@ def _split_zeek(line: str) -> list[str]:
     return fields
 
 
-def _zeek_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
-    """The ``#fields`` header and the data rows of a Zeek log."""
-    fh = path.open("rb")
+def _zeek_rows(path: Path, report: LoadReport) -> tuple[list[str], Iterator[Row]]:
+    """The ``#fields`` header and the data rows of a Zeek log (lines bounded, counted in ``report``)."""
+    fh = open_source(path)
     header: list[str] | None = None
-    lines = enumerate(decode_lines(fh), start=1)
+    lines = enumerate(decode_lines(bounded_lines(fh)), start=1)
     for _, line in lines:
-        if not line.startswith("#"):
+        report.lines += 1
+        if line is None or not line.startswith("#"):
             fh.close()
             raise FormatError(f"{path}: Zeek log has data before its '#fields' line")
         if line.startswith("#fields"):
@@ -53,6 +55,10 @@ def _zeek_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
     def rows() -> Iterator[Row]:
         with fh:
             for lineno, line in lines:
+                report.lines += 1
+                if line is None:
+                    yield Row(lineno, [], line_too_long())
+                    continue
                 if not line.strip() or line.startswith("#"):
                     continue  # #close and other directives are not records
                 if has_bad_utf8(line):
@@ -91,10 +97,10 @@ def load_iot23(
     """
     check_labels(labels)
     check_nonfinite(nonfinite)
-    with path.open("rb") as fh:
+    with open_source(path) as fh:
         zeek = fh.read(1) == b"#"
     if zeek:
-        header, rows = _zeek_rows(path)
+        header, rows = _zeek_rows(path, report)
         raw_header = header
     else:
         rows = csv_rows(path, report=report)
