@@ -558,6 +558,19 @@ def _security_prose(g: _Gen) -> PlantedDoc:
     return d
 
 
+def _positional(g: _Gen) -> PlantedDoc:
+    """Credentials passed as positional arguments: no key names them, only their randomness does."""
+    d = PlantedDoc("positional arguments")
+    d.add('import tweepy\n\nauth = tweepy.OAuthHandler("').secret("API_TOKEN", g.r(ALNUM, 25))
+    d.add('", "').secret("API_TOKEN", g.r(ALNUM, 50))
+    d.add(f'")\nauth.set_access_token("{g.rng.randint(10**17, 10**18)}-').secret("API_TOKEN", g.r(ALNUM, 40))
+    d.add('", "').secret("API_TOKEN", g.r(ALNUM, 45))
+    d.add('")\napi = tweepy.API(auth, wait_on_rate_limit=True)\nlog.info("').like("identifier", g.pick(
+        ["AuthenticationHandlerInitialized", "rate_limit_window_exceeded", "ConnectionPoolManagerReady"]))
+    d.add('")\nassert checksum == "').like("sha256", g.digest("sha256")).add('"\n')
+    return d
+
+
 # --- held out: written after the rules were tuned on the kinds above, and not tuned on afterwards -------------
 
 
@@ -639,7 +652,7 @@ HELD_OUT: tuple[Callable[[_Gen], PlantedDoc], ...] = (_k8s_secret, _http_dump, _
 
 DOCUMENTS: tuple[Callable[[_Gen], PlantedDoc], ...] = (
     _ini, _env, _json_config, _url, _python, _js, _lockfile, _log, _sshd, _mail, _chat, _csv, _shell, _pem_doc,
-    _compose, _properties, _aws_json, _gitlog, _dockerfile, _yaml, _netrc, _security_prose, *HELD_OUT,
+    _compose, _properties, _aws_json, _gitlog, _dockerfile, _yaml, _netrc, _security_prose, _positional, *HELD_OUT,
 )
 
 

@@ -268,7 +268,7 @@ _PROSE_PASSWORD = re.compile(r"(?i)\bpassword\s{1,20}is\s{1,20}[\"']?(?P<value>[
 
 # what follows "password is" in prose and UI messages: states, not passwords
 _PASSWORD_STATE = re.compile(
-    r"(?i)(?:[a-z]+-)?[a-z]*(?:ed|ing|ly|ble|ive|ure|ous|ent|ant|ic|al)|correct|wrong|empty|weak|strong|short|long|blank|valid"
+    r"(?i)(?:[a-z]{1,12}-)?[a-z]{0,10}(?:ed|ing|ly|ble|ive|ure|ous|ent|ant|ic|al)|correct|wrong|empty|weak|strong|short|long|blank|valid"
     r"|set|not|too|the|a|an|now|still|only|also|never|always|same|different|mandatory|optional|case-sensitive"
     r"|sent|reset|shown|known|hidden|visible|free|open|ok|okay|fine|good|bad|easy|hard|new|old|yours|mine"
 )

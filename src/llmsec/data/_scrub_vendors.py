@@ -1,20 +1,22 @@
 """detect-secrets (Yelp) beside the scrubber's own patterns.
 
 Two parts of detect-secrets are used, each kept because it raised recall on the
-planted corpus without lowering precision (``benchmarks/bench_scrub.py
---ablation`` measures every part, including those left out):
+planted corpus without lowering precision (``benchmarks/bench_scrub.py`` prints
+the ablation, including the parts left out):
 
 - the vendor plugins' published token patterns (``denylist``) for services the
   project's rules do not name: SendGrid, GitLab, Twilio, Discord, Telegram,
   Mailchimp, Square, Azure storage, PyPI. A finding must stand alone as a token
   (no letter or digit touching either end), so a pattern cannot fire inside a
   longer hash or word;
-- the Base64 high-entropy plugin (quoted strings over its Shannon-entropy limit,
-  4.5 bits) with detect-secrets' own false-positive filters (sequential strings,
-  UUIDs, templated values) and two of ours: hex-only strings are digests and ids,
-  not secrets (its hex-entropy plugin is left out for that reason), and base64 that
-  decodes to text is encoded text, not a key; an SRI ``sha512-...`` string is a
-  digest.
+- the Base64 high-entropy plugin: quoted strings over its Shannon-entropy limit
+  (4.5 bits; a string under ~30 characters cannot reach 4.5 bits, so it must
+  reach 87% of the most its length allows), with detect-secrets' own
+  false-positive filters (sequential strings, UUIDs, templated values) and some
+  of ours: hex-only strings are digests and ids, not secrets (its hex-entropy
+  plugin is left out for that reason), nor are ``ami-0abc...`` resource ids;
+  identifiers are words, not keys; base64 that decodes to text is encoded text;
+  an SRI ``sha512-...`` string is a digest.
 
 Left out (measured, see the docs): the keyword plugin (the project's context
 rules already find what it finds, and its ``\\w*`` name patterns are quadratic on
@@ -28,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -93,9 +96,10 @@ def _entropy() -> tuple[Any, Any]:
     return Base64HighEntropyString(), heuristic
 
 
-_HEX = re.compile(r"[0-9a-fA-F]+")
+_HEX = re.compile(r"(?:[a-z]{1,12}[-_])?[0-9a-fA-F]+")  # digests, ids, and cloud resource ids (ami-0abc..., vpc-...)
 _SRI = re.compile(r"sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}\Z")  # subresource integrity: a digest
 _MIN_LEN = 20
+_SHORT_FRACTION = 0.87
 
 
 def _decodes_to_text(value: str) -> bool:
@@ -117,16 +121,18 @@ def is_high_entropy_secret(value: str, plugin: Any = None, heuristic: Any = None
     """A quoted string detect-secrets' Base64 entropy plugin flags and no filter clears."""
     if plugin is None:
         plugin, heuristic = _entropy()
-    if len(value) < _MIN_LEN or plugin.calculate_shannon_entropy(value) <= plugin.entropy_limit:
+    if len(value) < _MIN_LEN or _HEX.fullmatch(value) or _SRI.match(value) or _WORDY.fullmatch(value.replace("_", "-")):
+        return False  # the cheap filters first: the entropy is computed over the plugin's whole charset
+    # detect-secrets' limit (4.5 bits) is above what a random string shorter than ~30 characters can reach
+    # (at most log2(length) bits): shorter strings must reach 87% of that maximum instead
+    limit = min(plugin.entropy_limit, _SHORT_FRACTION * math.log2(len(value)))
+    if plugin.calculate_shannon_entropy(value) <= limit:
         return False
     return not (
-        _HEX.fullmatch(value)
-        or _SRI.match(value)
-        or heuristic.is_sequential_string(value)
+        heuristic.is_sequential_string(value)
         or heuristic.is_potential_uuid(value)
         or heuristic.is_templated_secret(value)
         or _is_reference(value)
-        or _WORDY.fullmatch(value.replace("_", "-"))
         or _decodes_to_text(value)
     )
 

@@ -34,7 +34,7 @@ def _check_label(label: str | None, fmt: str) -> str:
 def _parse(data: bytes) -> EmailMessage | str:
     """The parsed message, or why it is rejected: MIME multiparts nested past
     ``MAX_MIME_DEPTH`` (the stdlib parser recurses, so very deep ones stop it too)."""
-    refused = mime_precheck(data)
+    refused = mime_precheck(data) or _long_header(data)
     if refused:
         return refused
     try:
@@ -45,6 +45,16 @@ def _parse(data: bytes) -> EmailMessage | str:
     return mime_problem(msg) or msg
 
 
+def _long_header(data: bytes) -> str | None:
+    """Why a message is refused before the full parse: a header llmsec parses (in any
+    part) longer than ``MAX_HEADER_CHARS``. The legacy policy reads headers as plain strings."""
+    for part in email.message_from_bytes(data, policy=policy.compat32).walk():
+        for name, value in part.items():
+            if name.lower() in _PARSED and len(str(value)) > MAX_HEADER_CHARS:
+                return f"{name} header longer than {MAX_HEADER_CHARS} characters"
+    return None
+
+
 def _looks_like_mail(msg: EmailMessage) -> bool:
     return any(h in msg for h in _HEADERS)
 
@@ -53,9 +63,6 @@ def _example(msg: EmailMessage, label: str, meta: dict[str, object]) -> Example 
     """The Example of a message, or the reason it is rejected."""
     if not _looks_like_mail(msg):
         return "no e-mail headers"
-    long = next((k for k, v in msg.raw_items() if k.lower() in _PARSED and len(v) > MAX_HEADER_CHARS), None)
-    if long is not None:
-        return f"{long} header longer than {MAX_HEADER_CHARS} characters"
     try:
         text = message_text(msg)
         sender = str(msg.get("from", "") or "")
