@@ -150,3 +150,17 @@ def test_json_lines_sources_are_bounded_and_counted(tmp_path: Path) -> None:
 
     assert [n for n, _ in iter_json_lines(path, report)] == [1, 3]
     assert report.lines == 3 and "recursion limit" in report.rejections[0].reason
+
+
+def test_a_deep_item_in_a_json_array_costs_only_itself(tmp_path: Path) -> None:
+    items = [
+        {"id": "1", "question": "q1", "choices": ["A: a", "B: b"], "answer": "A"},
+        {"id": "2", "question": "q2", "choices": ["A: a", "B: b"], "answer": "A", "topics": _deep(MAX_JSON_DEPTH)},
+        {"id": "3", "question": "q3", "choices": ["A: a", "B: b"], "answer": "B"},
+    ]
+    path = tmp_path / "seceval.json"
+    path.write_text(json.dumps(items))
+    records, report = _load(path, "seceval")
+    assert [r.question for r in records] == ["q1", "q3"]
+    assert [(r.line, r.reason) for r in report.rejections] == [
+        (2, f"JSON nested deeper than {MAX_JSON_DEPTH} levels (limit MAX_JSON_DEPTH)")]

@@ -39,7 +39,7 @@ from typing import IO, TypeVar
 
 from .._report import LoadReport
 from ._registry import FormatError
-from ._source import MAX_LINE_BYTES, bounded_lines, line_too_long, open_source
+from ._source import MAX_LINE_BYTES, bounded_lines, json_depth_error, line_too_long, open_source
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -319,8 +319,15 @@ def build_each(
     errors: type[Exception] | tuple[type[Exception], ...] = ValueError,
 ) -> Iterator[R]:
     """``build(line, item)`` for each numbered item, accepted in ``report``; an item for
-    which ``build`` raises one of ``errors`` is rejected with that line and the message."""
+    which ``build`` raises one of ``errors`` is rejected with that line and the message.
+
+    A JSON item (a dict or list) nested deeper than ``MAX_JSON_DEPTH`` is rejected
+    before ``build`` sees it, so one deep object in an array costs only itself."""
     for line, item in items:
+        too_deep = json_depth_error(item) if isinstance(item, (dict, list)) else None
+        if too_deep:
+            report.reject(str(path), line, too_deep)
+            continue
         try:
             record = build(line, item)
         except errors as exc:
