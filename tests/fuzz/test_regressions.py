@@ -80,3 +80,12 @@ def test_a_file_read_whole_does_not_reserve_the_size_limit() -> None:
     with fk.Sandbox(timeout=10.0, memory_mb=256) as box:
         out = _run(box, "text", {"notes.md": b"# a small document\n"}, "notes.md")
     assert out.kind == fk.OK and out.loaded == 1, out
+
+
+def test_huge_header_inside_a_mime_part_is_a_rejected_message(sandbox: fk.Sandbox) -> None:
+    # The feed parser reads each part's Content-Type with the quadratic header parser.
+    part = b'Content-Type: text/plain; name="' + b'"' * 200_000 + b'"\n\nhello\n'
+    msg = (b'From: a@b.example\nSubject: hi\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"\n\n'
+           b"--B\n" + part + b"--B--\n")
+    out = _run(sandbox, "mbox", {"m.mbox": b"From a@b Thu Jan  1 00:00:00 2015\n" + msg}, "m.mbox", label="spam")
+    assert out.kind == fk.OK and (out.loaded, out.rejected) == (0, 1), out
