@@ -40,3 +40,22 @@ def test_prepare_without_audit_names_no_audit_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not list(out.glob("audit*"))
     assert "audit." not in next(line for line in result.output.splitlines() if line.startswith("wrote "))
+
+
+def test_prepare_follows_symlinks_out_of_a_folder_only_when_asked(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    for n in range(40):
+        (root / f"d{n}.txt").write_text(f"Security note {n}: patch the parser, rotate keys, word{n * 13}.\n")
+    secret = tmp_path / "outside.txt"
+    secret.write_text("outside-the-folder canary text that must stay out\n")
+    (root / "link.txt").symlink_to(secret)
+    args = ["data", "prepare", str(root), "--task", "corpus", "--view", "corpus", "--split", "none",
+            "--no-audit", "--no-dedup"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "a")], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "outside the source folder" in result.output
+    assert "canary" not in "".join(p.read_text() for p in (tmp_path / "a").glob("*.jsonl"))
+    result = runner.invoke(app, [*args, "--follow-symlinks", "--out", str(tmp_path / "b")], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "canary" in "".join(p.read_text() for p in (tmp_path / "b").glob("*.jsonl"))

@@ -83,6 +83,10 @@ def prepare_command(
     audit: Annotated[
         bool, typer.Option("--audit/--no-audit", help="Audit the data (twins, duplicates, shortcuts, leakage).")
     ] = True,
+    follow_symlinks: Annotated[
+        bool, typer.Option("--follow-symlinks", help="Folder sources: follow symbolic links that leave the "
+                                                     "folder (refused by default).")
+    ] = False,
 ) -> None:
     """Load SOURCES, scrub, de-duplicate and split them for TASK; write a dataset and a report to OUT."""
     from rich.console import Console
@@ -101,6 +105,10 @@ def prepare_command(
         if split not in _SPLITS:
             raise ValueError(f"--split {split!r} is not one of {', '.join(_SPLITS)}")
         per_source = parse_options(option or [], len(paths))
+        if follow_symlinks:  # only folder sources walk (the formats that read a folder take the option)
+            for path, options in zip(paths, per_source, strict=True):
+                if Path(path).is_dir():
+                    options.setdefault("follow_symlinks", True)
         specs = [
             (path, formats[i] if len(formats) == len(paths) else (formats[0] if formats else None), per_source[i])
             for i, path in enumerate(paths)
