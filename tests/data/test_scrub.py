@@ -284,6 +284,41 @@ def test_planted_secrets_recall_and_precision():
     assert result["decoy_survival"] >= 0.99
 
 
+def test_project_corpus_meets_the_goal():
+    """The planted corpus (every document kind, 2 of each) at recall >= 0.99 and precision >= 0.98 (issue 14)."""
+    from llmsec.data._scrub_corpus import DOCUMENTS, build_corpus, measure
+
+    result = measure(build_corpus(3 * len(DOCUMENTS), seed=7), ips=True)
+    assert result["planted"] >= 250 and result["lookalikes"] >= 200
+    assert set(result["per_kind"]) >= {"CREDIT_CARD", "PHONE", "PASSWORD", "API_TOKEN", "EMAIL", "PRIVATE_KEY"}
+    assert result["recall"] >= 0.99, result["missed_examples"]
+    assert result["precision"] >= 0.98, result["false_examples"]
+    assert result["lookalike_survival"] >= 0.97
+
+
+def test_luhn_and_card_networks():
+    from llmsec.data._scrub_pii import is_card_number, luhn
+
+    assert luhn("4539148803436467") and not luhn("4539148803436468")
+    assert is_card_number("371449635398431")  # Amex, 15
+    assert is_card_number("6011111111111117")  # Discover
+    assert not is_card_number("490154203237518")  # an IMEI: Luhn-valid, no network of that length
+    assert not is_card_number("1700000000123")  # a millisecond timestamp
+    assert not is_card_number("4444444444444448")  # two distinct digits: filler, not a number
+
+
+def test_measure_counts_partial_redaction_as_missed():
+    from llmsec.data._scrub_corpus import PlantedDoc, measure
+
+    doc = PlantedDoc("t").add("password = ").secret("PASSWORD", "Tr0ub4dor&3").add("\nid ").like("uuid", "x")
+    result = measure([doc], ips=False)
+    assert (result["recall"], result["precision"], result["lookalike_survival"]) == (1.0, 1.0, 1.0)
+    doc = PlantedDoc("t").add("note: ").secret("PASSWORD", "Tr0ub4dor&3")  # nothing names it: missed
+    assert measure([doc], ips=False)["recall"] == 0.0
+    doc = PlantedDoc("t").add("url=https://x.org/?password=").secret("PASSWORD", "Tr0ub4dor&3")  # cut at "&"
+    assert measure([doc], ips=False)["recall"] == 0.0  # partly replaced: "&3" is left, so it counts as missed
+
+
 def test_placeholders_are_typed_and_context_kept():
     text = "postgres://admin:Zq7!pass@db:5432/x user alice@acme-corp.com AKIAABCDEFGHIJKLMNOP"
     out, counts = scrub(text)

@@ -44,6 +44,7 @@ _NOT_SECRET_KEY = re.compile(
     r"|_?key_?(?:name|type|size|len|path|file|alg|format|usage|prefix|field)|hotkey|keyboard|monkey|turkey"
 )
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]{1,30}>")
+_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,80}\([^()]{0,200}\);?")
 _TEMPLATE = re.compile(r"\$[{(]|\$\Z|\$[A-Za-z_][A-Za-z0-9_]*\Z|%(?:\([A-Za-z_]\w*\))?[-+ #0-9.]*[sdifrx]\Z"
                        r"|%[A-Za-z_]\w*%\Z")
 
@@ -55,6 +56,7 @@ def _is_reference(value: str) -> bool:
         not v
         or v[0] in "{<[(?:"  # {{var}}, <secret>, ? and :name SQL binds
         or _TEMPLATE.match(v) is not None  # ${VAR}, $VAR, %s, %(name)s, %VAR%
+        or _CALL.fullmatch(v) is not None  # get_password(), os.getenv("PW")
         or v.startswith(("os.", "env.", "process.env", "getenv", "ENV["))
         or set(v) <= set("*xX•.#-_")
         or v.lower() in _NOT_A_VALUE
@@ -409,6 +411,16 @@ RULES: tuple[Detector, ...] = (
         ("://",),
         group="pw",
         check=_check_url_password,
+    ),
+    _Rule(  # a line that is one assignment (ini, .env, YAML, properties): the value is the rest of the line
+        "PASSWORD",
+        re.compile(r"(?im)^[ \t]{0,20}(?:export[ \t]{1,5})?"
+                   r"(?P<key>[A-Za-z0-9_.-]{0,40}?(?:password|passwd|passphrase|pwd)[A-Za-z0-9_]{0,20})"
+                   r"(?P<sep>[ \t]{0,20}[:=][ \t]{0,20})(?P<bare>[^\s\"'][^\s]{0,199})[ \t]*\r?$"),
+        ("pass", "pwd"),
+        lower=True,
+        group="value",
+        check=_check_password,
     ),
     _Rule(
         "PASSWORD",
