@@ -85,3 +85,15 @@ def test_open_label_head_counts_unseen_test_labels_as_errors(tiny_llama_dir: Pat
     assert result["labels"] == ["CWE-787", "CWE-79", "CWE-89"]  # the head's labels, then the unseen one
     assert result["n"] == 2 and result["items"][1]["pred"] != 2  # never predicted: its column is 0
     assert result["metrics"]["accuracy"] <= 0.5
+
+
+def test_open_label_training_evaluates_on_the_labels_it_knows(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    train, valid = tmp_path / "train.jsonl", tmp_path / "valid.jsonl"
+    train.write_text("".join(json.dumps({"text": f"{t} {i}", "label": lab}) + "\n"
+                             for i in range(3) for t, lab in [("overflow", "CWE-787"), ("xss", "CWE-79")]))
+    valid.write_text(json.dumps({"text": "xss 7", "label": "CWE-79"}) + "\n"
+                     + json.dumps({"text": "path 1", "label": "CWE-22"}) + "\n")  # CWE-22: never trained on
+    stage = TransferStage(task="cve-to-cwe", data=DataConfig(train=str(train), eval=str(valid)), max_length=16,
+                          trainer={"max_steps": 1})
+    ckpt = TransferTrainer(stage, output_dir=tmp_path / "clf").run(tiny_llama_dir)
+    assert "eval_loss" in ckpt.metrics

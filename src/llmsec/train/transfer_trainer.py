@@ -31,6 +31,21 @@ def task_labels(task_name: str, records: Sequence[Any]) -> list[str]:
     return sorted({r.label for r in records if isinstance(r, Example)})
 
 
+def _known_labels(records: Sequence[Any], labels: Sequence[str], source: str | None) -> list[Any]:
+    """The evaluation records a head over ``labels`` can be scored on.
+
+    With an open label set (``cve-to-cwe``) a validation record may carry a label the training
+    data never showed; the head has no class for it, so the loss during training leaves it out
+    (logged with its count). ``llmsec.evaluate`` scores such items as errors instead.
+    """
+    known = set(labels)
+    kept = [r for r in records if not isinstance(r, Example) or r.label in known]
+    if len(kept) < len(records):
+        logger.warning("%s: %d of %d evaluation records have labels the training data lacks; the in-training "
+                       "evaluation leaves them out", source, len(records) - len(kept), len(records))
+    return kept
+
+
 def class_weights(setting: str | list[float], label_ids: Sequence[int], n_labels: int) -> list[float] | None:
     """Per-class loss weights: ``balanced`` (inverse frequency), ``none``, or explicit."""
     if setting == "none":
@@ -98,7 +113,7 @@ class TransferTrainer(StageSettings):
             return Dataset.from_dict({**enc, "labels": ids})
 
         train_ds = encode(train_records)
-        eval_ds = encode(evaluation[0]) if evaluation else None
+        eval_ds = encode(_known_labels(evaluation[0], labels, cfg.data.eval)) if evaluation else None
         weights = class_weights(cfg.class_weights, train_ds["labels"], len(labels))
         logger.info("transfer learning on %d examples, labels %s, weights %s", len(train_ds), labels, weights)
 
