@@ -123,11 +123,12 @@ def prepare_command(
     table = Table(title=f"llmsec data prepare: {report.task} ({report.view} view, split {report.split or 'none'})")
     table.add_column("source", overflow="fold")
     table.add_column("format")
-    for col in ("read", "loaded", "rejected", "task rejected"):
+    for col in ("lines", "read", "loaded", "rejected", "task rejected"):
         table.add_column(col, justify="right")
     for s in report.sources:
-        table.add_row(escape(s.source), s.format, str(s.read), str(s.loaded), str(s.rejected), str(s.task_rejected))
-    table.add_row("[bold]total[/]", "", str(report.read), str(report.loaded), str(report.rejected),
+        table.add_row(escape(s.source), s.format, str(s.lines or ""), str(s.read), str(s.loaded), str(s.rejected),
+                      str(s.task_rejected))
+    table.add_row("[bold]total[/]", "", "", str(report.read), str(report.loaded), str(report.rejected),
                   str(report.task_rejected))
     console.print(table)
     reasons: dict[str, int] = {}

@@ -148,6 +148,7 @@ class SourceReport:
     reasons: dict[str, int]
     examples: list[str]
     task_rejected: int = 0
+    lines: int = 0  # physical lines read (line-based formats; 0 for the others)
 
 
 @dataclass
@@ -292,13 +293,14 @@ class PrepareReport:
             "",
             "## Sources",
             "",
-            "| source | format | read | loaded | rejected | task rejected |",
-            "| --- | --- | ---: | ---: | ---: | ---: |",
+            "| source | format | lines | read | loaded | rejected | task rejected |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         for s in self.sources:
-            md.append(f"| `{s.source}` | {s.format} | {s.read} | {s.loaded} | {s.rejected} | {s.task_rejected} |")
+            md.append(f"| `{s.source}` | {s.format} | {s.lines or ''} | {s.read} | {s.loaded} | {s.rejected} "
+                      f"| {s.task_rejected} |")
         md.append(
-            f"| **total** | | {self.read} | {self.loaded} | {self.rejected} | {self.task_rejected} |"
+            f"| **total** | | | {self.read} | {self.loaded} | {self.rejected} | {self.task_rejected} |"
         )
         reasons = Counter[str]()
         for s in self.sources:
@@ -585,6 +587,7 @@ def prepare(
             read=load_report.read, loaded=load_report.loaded, rejected=load_report.rejected,
             reasons=dict(load_report.reasons().most_common()),
             examples=[str(r) for r in load_report.rejections[:MAX_EXAMPLES]], task_rejected=rejected_here,
+            lines=load_report.lines,
         ))
     report.read = sum(s.read for s in report.sources)
     report.loaded = sum(s.loaded for s in report.sources)

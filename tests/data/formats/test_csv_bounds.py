@@ -129,3 +129,16 @@ def test_an_overlong_line_is_one_rejected_row(tmp_path: Path, monkeypatch: pytes
     _, report = _load(path, "unsw-nb15")
     assert (report.read, report.loaded, report.lines) == (20, 19, 21)
     assert report.rejections[0].line == 6 and "longer than 1000" in report.rejections[0].reason
+
+
+def test_prepare_reports_physical_lines_beside_records(tmp_path: Path) -> None:
+    from llmsec.data import prepare
+
+    path = tmp_path / "unsw.csv"
+    path.write_text(_stray(_unsw_rows(300), 100))
+    report = prepare(path, format="unsw-nb15", task="nids-flow", out=tmp_path / "out", split="random",
+                     dedup=False, scrub=False, audit=False)
+    source = report.sources[0]
+    assert (source.lines, source.read, source.loaded, source.rejected) == (301, 300, 299, 1)
+    assert "| 301 | 300 | 299 | 1 |" in (tmp_path / "out" / "report.md").read_text()
+    assert '"lines": 301' in (tmp_path / "out" / "report.json").read_text()
