@@ -178,7 +178,7 @@ BENCHES: tuple[Bench, ...] = (
         name="sec-mcq",
         recipe="sec_mcq.yaml",
         data=DataSpec(
-            task="sec-mcq", view="conversation", split="random", valid_size=0.05, max_samples=400,
+            task="sec-mcq", view="conversation", split="random", valid_size=0.05, max_samples=200,
             sources=(Source("sec_qa/seceval_questions.json", "seceval"),
                      Source(f"{SHARED}/cti-mcq.tsv", "ctibench-mcq")),
             test=(Source("sec_qa/CyberMetric-80-v1.json", "cybermetric"),),
