@@ -22,7 +22,7 @@ MIN_VENV   ?= .venv-min
 MIN_SPEC   ?= transformers==5.17.0
 MIN_STAMP  := $(MIN_VENV)/.llmsec-installed
 
-.PHONY: setup demo test test-min lint bench-demo clean
+.PHONY: setup demo test test-min lint bench-demo fuzz clean
 
 setup: $(STAMP)
 
@@ -57,6 +57,12 @@ lint: setup
 
 bench-demo: setup
 	$(BIN)/python benchmarks/bench_demo.py
+
+# The long fuzzing run of every format's loader (tests/fuzz/fuzzkit.py): FUZZ_N inputs per
+# format, a table on stdout, benchmarks/results/fuzz.json. `make test` runs a CI-sized fuzz.
+FUZZ_N ?= 10000
+fuzz: setup
+	OMP_NUM_THREADS=1 nice -n 15 $(BIN)/python tools/fuzz_loaders.py --n $(FUZZ_N)
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
