@@ -164,3 +164,18 @@ def test_a_deep_item_in_a_json_array_costs_only_itself(tmp_path: Path) -> None:
     assert [r.question for r in records] == ["q1", "q3"]
     assert [(r.line, r.reason) for r in report.rejections] == [
         (2, f"JSON nested deeper than {MAX_JSON_DEPTH} levels (limit MAX_JSON_DEPTH)")]
+
+
+def test_a_gzip_bomb_source_stops_while_streaming(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "feed.json.gz"
+    path.write_bytes(gzip.compress(b'{"CVE_Items": [' + b" " * (16 << 20) + b"]}", compresslevel=9))  # ~16 KiB
+    start = time.monotonic()
+    with pytest.raises(FormatError, match="gzip bomb"):
+        _load(path, "nvd")
+    lines = tmp_path / "lines.jsonl.gz"
+    lines.write_bytes(gzip.compress(b'{"func": "' + b"x" * (16 << 20) + b'", "target": 0}\n', compresslevel=9))
+    with pytest.raises(FormatError, match="gzip bomb"):
+        _load(lines, "codexglue-defect")
+    assert time.monotonic() - start < 10

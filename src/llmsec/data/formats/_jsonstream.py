@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ..._safety import ArchiveLimits
 from .._report import LoadReport
 from ._registry import FormatError
 from ._source import MAX_FILE_BYTES, MAX_JSON_DEPTH, bounded_lines, json_depth_error, line_too_long, open_source
@@ -35,14 +36,27 @@ MAX_ITEM_CHARS = 256 << 20
 
 class _CheckedGzip(gzip.GzipFile):
     """A gzip stream on which corrupt or truncated data raises :class:`FormatError`
-    (``gzip`` itself raises ``zlib.error``, ``EOFError`` or ``BadGzipFile``)."""
+    (``gzip`` itself raises ``zlib.error``, ``EOFError`` or ``BadGzipFile``), and so does
+    expanding past the archive limits (``ArchiveLimits``: 200x its size above 1 MiB,
+    4 GiB in all): a gzip bomb stops while it streams."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "rb")
+        limits = ArchiveLimits()
+        self._left = min(limits.max_total_bytes, max(int(limits.max_ratio * path.stat().st_size), 1 << 20))
+        self._ratio = limits.max_ratio
 
     def _checked(self, read: Any, *args: Any) -> bytes:
         try:
-            return read(*args)
+            data = read(*args)
         except (OSError, EOFError, zlib.error) as exc:
             raise FormatError(f"{self.name}: cannot decompress ({exc}); the gzip file is corrupt or truncated") \
                 from exc
+        self._left -= len(data)
+        if self._left < 0:
+            raise FormatError(f"{self.name}: expands more than {self._ratio:.0f}x its size (or past 4 GiB): "
+                              "likely a gzip bomb; unpack it yourself if you trust it")
+        return data
 
     def read(self, size: int | None = -1) -> bytes:
         return self._checked(super().read, size)
@@ -59,7 +73,7 @@ def open_binary(path: Path) -> IO[bytes]:
     a corrupt gzip stream raises :class:`FormatError` when it is read."""
     with open_source(path) as fh:  # a FIFO or device is refused here, before gzip opens it
         gz = fh.read(2) == b"\x1f\x8b"
-    return _CheckedGzip(path, "rb") if gz else open_source(path)
+    return _CheckedGzip(path) if gz else open_source(path)
 
 
 def open_text(path: Path) -> IO[str]:
