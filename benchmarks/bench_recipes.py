@@ -341,7 +341,9 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True, overrides: list[s
     test, train_file = where / "test.jsonl", where / "train.jsonl"
     args = {"task": bench.task, "data": str(test), **bench.eval_args}
     row: dict[str, Any] = {"name": bench.name, "recipe": f"examples/recipes/real/{bench.recipe}",
-                           "task": bench.task, "goal": bench.goal, "train_seconds": round(train_s, 1),
+                           "task": bench.task, "goal": bench.goal, "wall_seconds": round(train_s, 1),
+                           # what training took, from the manifests (a reused stage counts its own run)
+                           "train_seconds": round(sum(c.metrics.get("train_runtime_s", 0.0) for c in checkpoints), 1),
                            "stages": [c.kind for c in checkpoints], "base_model": recipe.model.name,
                            "reused_stages": reused, "overrides": overrides or []}
     adapted_result = llmsec.evaluate(adapted, baseline_train=str(train_file), **args)
