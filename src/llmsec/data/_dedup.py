@@ -9,6 +9,11 @@ band buckets are built with numpy sorts, giving the same duplicates as
 querying and inserting into a ``MinHashLSH`` one document at a time (tests
 check both), at a fraction of the Python calls: 100k short documents take
 seconds.
+
+Code (``code=True``) is compared as code: comments dropped and case kept for the
+exact key, and for MinHash the lexed tokens with every non-keyword identifier
+blinded (:func:`~llmsec.data._code_tokens.code_tokens`), so a copy with renamed
+variables or functions is a near duplicate (a type-2 clone), not a new function.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Literal
 
 import numpy as np
 
+from ._code_tokens import code_tokens
 from ._records import Example, Record
 from ._tasks import record_text
 
@@ -56,10 +62,15 @@ def _words(text: str, code: bool) -> list[str]:
 
 
 def _prepared(records: Iterable[Record], code: bool) -> Iterable[tuple[bytes, list[str]]]:
-    """(SHA-1 of the normalised text, its words) for each record."""
+    """(SHA-1 of the normalised text, the tokens MinHash shingles) for each record.
+
+    Prose is shingled by words; code by its tokens with identifiers blinded, so renamed
+    identifiers do not hide a near duplicate. The exact key is the normalised text either way.
+    """
     for record in records:
         words = _words(record_text(record), code)
-        yield hashlib.sha1(" ".join(words).encode("utf-8")).digest(), words
+        text = " ".join(words)
+        yield hashlib.sha1(text.encode("utf-8")).digest(), (code_tokens(text) if code else words)
 
 
 def exact_key(text: str, *, code: bool = False) -> str:
@@ -422,8 +433,9 @@ def dedup(
         threshold: estimated Jaccard similarity of word-shingle sets at or above
             which two records are near duplicates.
         num_perm: MinHash permutations.
-        shingle: words per shingle.
-        code: normalise as code (case kept, comments dropped) rather than prose.
+        shingle: words (code: tokens) per shingle.
+        code: normalise as code (case kept, comments dropped; identifiers blinded for the
+            near-duplicate comparison, so renamed variables still match) rather than prose.
 
     Returns:
         The kept records, the removed ones with what each duplicates, and
