@@ -18,7 +18,9 @@ RESERVED = {
     "max_length": "set the stage's max_length",
 }
 
-# CPU-friendly defaults; any of them can be overridden under ``trainer:``.
+# CPU-friendly defaults; any of them can be overridden under ``trainer:``. ``disable_tqdm`` is left to
+# transformers: a progress bar unless its logging is above WARNING or ``trainer: {disable_tqdm: true}``
+# (a callback that ``replaces_printer``, as the CLI's rich bar, removes it: see ``run_training``).
 DEFAULTS: dict[str, Any] = {
     "per_device_train_batch_size": 4,
     "per_device_eval_batch_size": 8,
@@ -29,7 +31,6 @@ DEFAULTS: dict[str, Any] = {
     "logging_steps": 5,
     "save_strategy": "no",
     "report_to": "none",
-    "disable_tqdm": True,
     "dataloader_num_workers": 0,
     "optim": "adamw_torch",
 }

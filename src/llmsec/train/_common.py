@@ -250,12 +250,18 @@ def final_evaluation(trainer: Any, eval_dataset: Any) -> dict[str, float] | None
 
 
 def _drop_printer_if_replaced(trainer: Any) -> None:
-    """Remove transformers' log printer when a callback already shows progress (``replaces_printer``)."""
-    from transformers.trainer_callback import PrinterCallback
+    """Remove transformers' log printer and tqdm bar when a callback already shows progress (``replaces_printer``).
+
+    Without such a callback (a Python user's run), transformers' own bar stays, unless
+    ``trainer: {disable_tqdm: true}``.
+    """
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     handlers = trainer.callback_handler.callbacks
     if any(getattr(cb, "replaces_printer", False) for cb in handlers):
-        trainer.remove_callback(PrinterCallback)
+        for cb in list(handlers):
+            if isinstance(cb, PrinterCallback | ProgressCallback) or type(cb).__name__ == "NotebookProgressCallback":
+                trainer.remove_callback(cb)
 
 
 def adapt_to_task(records: list[Record], task: Any, report: LoadReport) -> list[Record]:

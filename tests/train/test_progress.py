@@ -1,0 +1,53 @@
+"""Progress display of a stage run: transformers' bar for Python users, none under a replacing callback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from transformers import TrainerCallback
+
+from llmsec.config import DataConfig, TransferStage
+from llmsec.train import TransferTrainer
+
+STEPS = {"max_steps": 3, "per_device_train_batch_size": 2, "logging_steps": 1}
+
+
+class _OwnBar(TrainerCallback):
+    """Stands in for the CLI's rich bar (``llmsec.cli._progress.RichProgress``)."""
+
+    replaces_printer = True
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.steps = state.global_step
+
+
+def _run(base: Path, data_dir: Path, out: Path, trainer: dict, callbacks=()) -> None:
+    stage = TransferStage(data=DataConfig(train=str(data_dir / "code.jsonl")), max_length=32, trainer=trainer)
+    TransferTrainer(stage, output_dir=out, callbacks=callbacks).run(base)
+
+
+def test_python_run_shows_transformers_bar(tiny_bert_dir: Path, data_dir: Path, tmp_path: Path,
+                                           capfd: pytest.CaptureFixture[str]) -> None:
+    _run(tiny_bert_dir, data_dir, tmp_path / "a", STEPS)
+    err = capfd.readouterr().err
+    assert "3/3 [" in err, f"no progress bar on stderr: {err[-500:]!r}"
+
+
+def test_disable_tqdm_turns_the_bar_off(tiny_bert_dir: Path, data_dir: Path, tmp_path: Path,
+                                        capfd: pytest.CaptureFixture[str]) -> None:
+    _run(tiny_bert_dir, data_dir, tmp_path / "b", {**STEPS, "disable_tqdm": True})
+    assert "3/3 [" not in capfd.readouterr().err
+
+
+def test_a_replacing_callback_is_the_only_display(tiny_bert_dir: Path, data_dir: Path, tmp_path: Path,
+                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    own = _OwnBar()
+    _run(tiny_bert_dir, data_dir, tmp_path / "c", STEPS, callbacks=[own])
+    captured = capfd.readouterr()
+    assert own.steps == 3
+    assert "3/3 [" not in captured.err, "transformers' bar must go when a callback replaces it (no double bars)"
+    assert "'loss'" not in captured.out, "nor may transformers print the logs"
