@@ -165,7 +165,7 @@ PLAN = {"top_layers": 2, "num_layers": 6, "passes": 3.0, "processes": 1, "on_acc
     (None, {"top_layers": None}, "no adapter.top_layers"),
     (False, {}, "off"),
     (None, {"top_layers": 6}, "nothing frozen to cache"),
-    (True, {"processes": 2}, "single-process training only"),
+    (True, {"processes": 2}, "single-process, single-device training only"),
     (True, {"padding_side": "left"}, "needs right padding"),
     (True, {"cache_bytes": 2**29}, "more than 25% of the 1.0 GiB available"),
     (None, {"on_accelerator": True}, "training on a GPU"),

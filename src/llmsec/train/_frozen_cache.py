@@ -255,7 +255,7 @@ def plan_cache(
         top_layers: the adapter's ``top_layers``.
         num_layers: the model's number of transformer blocks.
         passes: how many times the run sees each training example (epochs, or steps × batch / examples).
-        processes: training processes.
+        processes: training processes (or GPUs of a single-process DataParallel run).
         on_accelerator: whether training runs on a GPU.
         padding_side: the tokenizer's padding side.
         cache_bytes: what the full cache would take (:func:`estimate_bytes`).
@@ -266,7 +266,8 @@ def plan_cache(
     if top_layers >= num_layers:
         return False, f"top_layers {top_layers} trains every one of the {num_layers} blocks: nothing frozen to cache"
     if processes > 1:
-        return False, f"{processes} processes: the frozen-layer cache runs in single-process training only"
+        return False, (f"{processes} processes or GPUs: the frozen-layer cache runs in single-process, "
+                       "single-device training only")
     if padding_side != "right":
         return False, f"the tokenizer pads on the {padding_side}: the cache needs right padding"
     need = f"{cache_bytes / 2**20:.0f} MiB"
@@ -320,8 +321,10 @@ def frozen_cache(setting: bool | None, top_layers: int | None, model: nn.Module,
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     num_layers = int(getattr(base.config, "num_hidden_layers", 0) or 0)
     n = len(train_ds)
-    processes = world_size()
-    per_step = args.per_device_train_batch_size * args.gradient_accumulation_steps * processes
+    # Several processes (DDP, FSDP...) or one process over several GPUs (DataParallel, which
+    # splits each batch over module replicas): both are refused by plan_cache.
+    processes = max(world_size(), int(getattr(args, "n_gpu", 1) or 1))
+    per_step = args.per_device_train_batch_size * args.gradient_accumulation_steps * world_size()
     passes = args.max_steps * per_step / max(n, 1) if args.max_steps > 0 else float(args.num_train_epochs)
     itemsize = base.get_input_embeddings().weight.element_size()
     hidden = int(getattr(base.config, "hidden_size", 0) or 0)
