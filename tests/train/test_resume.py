@@ -61,9 +61,10 @@ def adapter(out: Path) -> dict[str, torch.Tensor]:
 
 
 def assert_same_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    """Bit-identical tensors (the CPU run is deterministic, so no tolerance is needed)."""
     assert a.keys() == b.keys()
-    for key in a:
-        torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6, msg=key)
+    different = [key for key in a if not torch.equal(a[key], b[key])]
+    assert not different, f"weights differ from the uninterrupted run: {different}"
 
 
 def steps_of(ledger: list[dict]) -> list[int]:
@@ -302,13 +303,6 @@ class Killed(BaseException):
     """Stands in for SIGKILL: no ``except Exception`` in llmsec or transformers can catch it."""
 
 
-def assert_exact_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
-    """Bit-identical tensors (the CPU run is deterministic, so no tolerance is needed)."""
-    assert a.keys() == b.keys()
-    different = [key for key in a if not torch.equal(a[key], b[key])]
-    assert not different, f"weights differ from the uninterrupted run: {different}"
-
-
 def assert_same_as_reference(ref: Path, out: Path, checkpoint: object) -> None:
     """The resumed stage ends exactly where the uninterrupted one does: step count, samples, weights."""
     assert checkpoint.metrics["train_steps"] == STEPS
@@ -317,7 +311,7 @@ def assert_same_as_reference(ref: Path, out: Path, checkpoint: object) -> None:
     assert read_ledger(scratch(out)) == read_ledger(scratch(ref))
     manifest = json.loads((out / "0-pretrain" / "llmsec.json").read_text())
     assert max(h.get("step", 0) for h in manifest["log_history"]) == STEPS
-    assert_exact_weights(adapter(ref), adapter(out))
+    assert_same_weights(adapter(ref), adapter(out))
 
 
 def _crash_while_the_trainer_writes(monkeypatch: pytest.MonkeyPatch) -> list:
@@ -647,7 +641,7 @@ def test_resume_at_the_last_checkpoint_keeps_the_weights_with_a_constant_learnin
         run(tmp_path / "run", callbacks=_crash_after_the_last_checkpoint(None))
     resumed = run(tmp_path / "run", resume=True)
     assert resumed.metrics["train_steps"] == steps
-    assert_exact_weights(load_file(str(ref.path / "adapter_model.safetensors")),
+    assert_same_weights(load_file(str(ref.path / "adapter_model.safetensors")),
                          load_file(str(resumed.path / "adapter_model.safetensors")))
     assert resumed.metrics["train_loss"] == pytest.approx(ref.metrics["train_loss"], abs=1e-3)
 
