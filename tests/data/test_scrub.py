@@ -416,6 +416,17 @@ def test_parallel_scrub_matches_sequential() -> None:
         ("Tel: (212) 555-0147", "Tel: <PHONE>", "PHONE"),
         ("SendGrid: SG.aBcDeFgHiJkLmNoPqRsTuV.aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFg",
          "SendGrid: <API_TOKEN>", "API_TOKEN"),
+        # HTML stripped to text glues the next word to an address
+        ("sent to jose@monkey.orgMail and jose@monkey.orgyour", "sent to <EMAIL>Mail and <EMAIL>your", "EMAIL"),
+        ("machine ftp.acme.io login bob password Shadow1977$", "machine ftp.acme.io login bob password <PASSWORD>",
+         "PASSWORD"),
+        ("DB_PASSWORD = Tr0ub4dor&3", "DB_PASSWORD = <PASSWORD>", "PASSWORD"),
+        ("curl https://api.telegram.org/bot4832219928:AA1FPElIk21jeez8JqohjZi30iJa3JWFS7J/getMe",
+         "curl https://api.telegram.org/bot<API_TOKEN>/getMe", "API_TOKEN"),
+        ("Cookie: sessionid=nU9SXVYjLL2BqHEbdlEOGJ9fxHX2MO3X; theme=dark", "Cookie: sessionid=<API_TOKEN>; theme=dark",
+         "API_TOKEN"),
+        ('auth = tweepy.OAuthHandler("115NiA7i5wKYfgD48OlXxqKBG", "x")',
+         'auth = tweepy.OAuthHandler("<API_TOKEN>", "x")', "API_TOKEN"),
     ],
 )
 def test_missed_kinds_are_scrubbed(text, expected, kind):
@@ -434,6 +445,11 @@ def test_missed_kinds_are_scrubbed(text, expected, kind):
         "uuid 123e4567-e89b-12d3-a456-426614174000 and commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
         "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
         '{"key": "menu.file.open_recent", "cache_key": "user-profile-settings-v2"}',
+        # phishing forms as text (nazario corpus): labels, not passwords
+        "Email address : \xa0 Password :  \xa0 Please enter; Password:    Powered by: x;"
+        " UserID: Password:  Re:Password:",
+        "Message-ID: <0c199565da2e2259.0abce9c2@mx.internal>",
+        "  ami = \"ami-16c3224e8b99fb044\"\n  integrity: \"sha512-" + "A" * 20 + "b" * 20 + "9+/" * 10 + "==\"",
     ],
 )
 def test_look_alikes_are_not_scrubbed(text):

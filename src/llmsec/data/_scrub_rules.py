@@ -97,7 +97,9 @@ def _password_like(value: str, tail: str) -> bool:
     if _is_reference(value):
         return False
     ends_field = tail == "" or tail[0] in "\r\n&;,)]}\"'#" or tail.lstrip(" \t")[:1] in ("", "\n", "\r", "#")
-    return ends_field or (len(value) >= 6 and _classes(value) >= 2)
+    if value.endswith(":"):  # "Password: Re:Password:" is a form's labels
+        return False
+    return ends_field or (len(value) >= 6 and _classes(value) >= 2 and not _WORDY.fullmatch(value))
 
 
 @dataclass(frozen=True)
@@ -219,9 +221,26 @@ def _tlds() -> frozenset[str]:
     return frozenset(out)
 
 
-def _check_email(m: re.Match[str]) -> bool:
-    """The domain ends in a real top-level domain (``icon@2x.png``: ``png`` is none)."""
-    return m.group("tld").lower() in _tlds()
+_GLUED_GENERIC = frozenset(("com", "org", "net", "edu", "gov"))
+
+
+def _email_end(m: re.Match[str]) -> int | None:
+    """Where the address ends: after a real top-level domain (``icon@2x.png``: ``png`` is none), or None.
+
+    Text from stripped HTML glues the next word on (``jose@monkey.orgMail``, ``...@bank.comhello``):
+    a top-level domain followed by a capitalised word, or ``com``/``org``/``net``/``edu``/``gov``
+    followed by two letters or more, ends the address there (``mx.internal`` stays no address).
+    """
+    tld = m.group("tld")
+    tlds = _tlds()
+    if tld.lower() in tlds:
+        return m.end()
+    for cut in range(len(tld) - 1, 1, -1):
+        head, rest = tld[:cut], tld[cut:]
+        if head.lower() in tlds and ((rest[0].isupper() and not head[-1].isupper())
+                                     or (head.lower() in _GLUED_GENERIC and len(rest) >= 2)):
+            return m.start("tld") + cut
+    return None
 
 
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
@@ -458,14 +477,22 @@ RULES: tuple[Detector, ...] = (
     ),
 )
 
-EMAIL = _Rule(  # not before ":path" — an ssh remote (git@host:org/repo) is no address
-    "EMAIL",
-    re.compile(r"(?<![A-Za-z0-9._%+/-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
-               r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}(?P<tld>[A-Za-z]{2,24}|xn--[a-z0-9-]{1,59})"
-               r"(?![A-Za-z0-9-])(?!:[\w~/])"),
-    ("@",),
-    check=_check_email,
+_EMAIL = re.compile(  # not before ":path" — an ssh remote (git@host:org/repo) is no address
+    r"(?<![A-Za-z0-9._%+/-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}(?P<tld>[A-Za-z]{2,24}|xn--[a-z0-9-]{1,59})"
+    r"(?![A-Za-z0-9-])(?!:[\w~/])"
 )
+
+
+def EMAIL(text: str, lowered: str) -> Iterator[Finding]:
+    """E-mail addresses whose domain ends in a Public Suffix List top-level domain."""
+    if "@" not in text:
+        return
+    for m in _EMAIL.finditer(text):
+        end = _email_end(m)
+        if end is not None:
+            yield m.start(), end, "EMAIL"
+
 
 IP_RULES: tuple[Detector, ...] = (
     _Rule(
