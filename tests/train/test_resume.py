@@ -657,3 +657,37 @@ def test_a_damaged_sample_ledger_line_is_skipped(tmp_path: Path) -> None:
     assert read_ledger(tmp_path) == good
     sample_ledger(tmp_path, resume_step=2)  # a resume at step 2 keeps steps 1 and 2
     assert read_ledger(tmp_path) == good[:2]
+
+
+STAGE_KINDS = {
+    "pretrain, full weights": {"kind": "pretrain", "max_length": 16, "adapter": {"method": "full"},
+                               "data": {"train": "corpus.jsonl"}},
+    "instruct, LoRA": {"kind": "instruct", "max_length": 64, "data": {"train": "chat.jsonl"}},
+    "transfer, LoRA + head": {"kind": "transfer", "max_length": 48, "task": "vuln-detect",
+                              "data": {"train": "code.jsonl"}},
+}
+
+
+@pytest.mark.parametrize("kind", list(STAGE_KINDS))
+def test_every_stage_kind_resumes_at_its_last_checkpoint_without_another_step(
+    kind: str, tiny_llama_dir: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    steps = 5
+
+    def run(out: Path, **kwargs: object) -> object:
+        stage = json.loads(json.dumps(STAGE_KINDS[kind]))
+        stage["data"]["train"] = str(data_dir / stage["data"]["train"])
+        stage["trainer"] = {"max_steps": steps, "per_device_train_batch_size": 2, "learning_rate": 1e-2,
+                            "lr_scheduler_type": "constant", "save_strategy": "steps", "save_steps": 1}
+        raw = {"model": {"name": str(tiny_llama_dir)}, "output_dir": str(out), "seed": 3, "stages": [stage]}
+        return Pipeline(recipe_from_dict(raw), **kwargs).run()[0]
+
+    ref = run(tmp_path / "ref")
+    with pytest.raises(Killed):
+        run(tmp_path / "run", callbacks=_crash_after_the_last_checkpoint(None))
+    resumed = run(tmp_path / "run", resume=True)
+    assert resumed.metrics["train_steps"] == steps
+    weights = sorted(p.name for p in ref.path.glob("*.safetensors"))
+    assert weights == sorted(p.name for p in resumed.path.glob("*.safetensors")) and weights
+    for name in weights:
+        assert_same_weights(load_file(str(ref.path / name)), load_file(str(resumed.path / name)))
