@@ -105,3 +105,14 @@ def test_the_harness_catches_each_kind_of_failure(sandbox: fk.Sandbox, monkeypat
         assert slow.run("text", seed, b"still works after a kill").kind == fk.OK
     finally:
         slow.close()
+
+
+def test_a_format_without_seeds_is_fuzzed_from_the_others() -> None:
+    """A format registered later, with no seed here, still gets every other format's
+    seeds and generic junk (so it is covered without editing a list)."""
+    seeds = fk.seeds_for("a-format-added-later")
+    known = {s.name for group in fk.all_seeds().values() for s in group if s.target == s.mutate}
+    assert known <= {s.name for s in seeds}
+    assert {s.files[s.mutate] for s in seeds} >= set(fk.GENERIC)
+    plan = fk.random_plan("a-format-added-later", random.Random(0))
+    assert fk.build(plan)[0] in seeds
