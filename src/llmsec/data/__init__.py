@@ -2,7 +2,7 @@
 
 from ._audit import audit, audit_split
 from ._audit_report import AuditFindingsError, AuditReport, Finding, ProbeResult
-from ._contamination import ContaminationReport, check_contamination
+from ._contamination import ContaminationReport, SourceCheck, check_contamination, verify_source
 from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
 from ._load import BUILTIN_SETS, builtin_path, fingerprint, guess_format, load_records, resolve_source
 from ._prepare import PrepareReport, Source, SourceReport, prepare
@@ -45,6 +45,7 @@ __all__ = [
     "Rejection",
     "ScrubReport",
     "Source",
+    "SourceCheck",
     "SourceReport",
     "Task",
     "TaskRecordError",
@@ -73,4 +74,5 @@ __all__ = [
     "scrub",
     "scrub_records",
     "split_records",
+    "verify_source",
 ]

@@ -1,13 +1,15 @@
-"""How much of a test set the training set has already seen."""
+"""How much of a test set the training set has already seen, and whether that training set is still the one."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from ._dedup import Duplicate, cross_duplicates
+from ._load import fingerprint, resolve_source
 from ._records import Record
 from ._split import record_group
 from ._tasks import record_text
@@ -106,6 +108,64 @@ class ContaminationReport:
                 for p in self.examples
             ],
         }
+
+
+SourceStatus = Literal["ok", "missing", "changed", "unrecorded", "unreadable"]
+
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """Whether a training source is still what a checkpoint was trained on.
+
+    Attributes:
+        source: the path (or ``builtin:`` name) the manifest records.
+        status: ``ok`` (present, same fingerprint), ``missing`` (nothing at that path),
+            ``changed`` (its fingerprint differs from the recorded one), ``unrecorded``
+            (the manifest holds no fingerprint to compare) or ``unreadable``.
+        recorded: the fingerprint in the manifest.
+        found: the fingerprint of what is there now (None when it cannot be read).
+        detail: the error, for ``unreadable``.
+    """
+
+    source: str
+    status: SourceStatus
+    recorded: str | None = None
+    found: str | None = None
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def describe(self) -> str:
+        """One clause for a warning or an error."""
+        return {
+            "ok": f"{self.source} is unchanged",
+            "missing": f"{self.source} is missing (moved or deleted since training)",
+            "changed": f"{self.source} changed since training (fingerprint {self.found}, the manifest "
+                       f"recorded {self.recorded})",
+            "unrecorded": f"{self.source} has no fingerprint in the manifest to compare with",
+            "unreadable": f"{self.source} cannot be read ({self.detail})",
+        }[self.status]
+
+
+def verify_source(source: str | Path, recorded: str | None) -> SourceCheck:
+    """Compare a training source with the fingerprint a checkpoint manifest recorded for it.
+
+    Never raises for a missing or unreadable source: that is the answer (``missing``,
+    ``unreadable``), for the caller to warn about or refuse.
+    """
+    name = str(source)
+    try:
+        path = resolve_source(source)
+        if not path.exists():
+            return SourceCheck(name, "missing", recorded)
+        found = fingerprint(source)
+    except (OSError, ValueError) as exc:
+        return SourceCheck(name, "unreadable", recorded, detail=str(exc).splitlines()[0] if str(exc) else repr(exc))
+    if not recorded:
+        return SourceCheck(name, "unrecorded", None, found)
+    return SourceCheck(name, "ok" if found == recorded else "changed", recorded, found)
 
 
 def _clip(text: str, width: int = 120) -> str:

@@ -162,7 +162,7 @@ def evaluate(
     }
     shots, records, few_shot_source = _few_shots(gen_task, records, few_shot, few_shot_data, source, data_format)
     if contamination:
-        code = task_name == "vuln-detect"
+        code = bool(task_obj is not None and task_obj.code)  # vuln-detect, cwe-classify: compared as code
         result["contamination"] = contamination_check(checkpoint, records, test_source=source, strict=strict, code=code)
         if result["contamination"].get("warning"):
             result["warnings"].append(f"contamination: {result['contamination']['warning']}")
