@@ -177,3 +177,40 @@ PLAN = {"top_layers": 2, "num_layers": 6, "passes": 3.0, "processes": 1, "on_acc
 def test_plan_cache(setting: bool | None, change: dict, expected: str) -> None:
     on, why = plan_cache(setting, **{**PLAN, **change})
     assert expected in why and on == why.startswith("caching")
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_resume_rebuilds_the_cache(data_dir: Path, tmp_path: Path) -> None:
+    """Killed after a checkpoint, then resumed: the cache refills and the run ends as an uninterrupted one."""
+    from transformers import TrainerCallback
+
+    base = _three_layers("bert", tmp_path / "bert")
+    stage = TransferStage(
+        data=DataConfig(train=str(data_dir / "code.jsonl")), max_length=48, cache_frozen=True,
+        adapter=AdapterConfig(method="lora", r=4, dropout=0.0, top_layers=1),
+        trainer={"num_train_epochs": 3, "per_device_train_batch_size": 3, "learning_rate": 5e-3, "logging_steps": 1,
+                 "lr_scheduler_type": "constant", "save_strategy": "steps", "save_steps": 4, "disable_tqdm": True})
+
+    class KillAtStep5(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kwargs):
+            if state.global_step == 5:
+                raise _Killed
+
+    straight = TransferTrainer(stage, output_dir=tmp_path / "straight").run(base)
+    with pytest.raises(_Killed):
+        TransferTrainer(stage, output_dir=tmp_path / "resumed", callbacks=[KillAtStep5()]).run(base)
+    steps: list[int] = []
+
+    class Count(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            steps.append(state.global_step)
+
+    resumed = TransferTrainer(stage, output_dir=tmp_path / "resumed", resume=True, callbacks=[Count()]).run(base)
+    assert steps == [5, 6, 7, 8, 9], "the run resumes from checkpoint-4, with an empty cache"
+    assert _losses(resumed)[0][-4:] == pytest.approx(_losses(straight)[0][-4:], rel=1e-5)
+    a, b = (load_file(str(c.path / "adapter_model.safetensors")) for c in (resumed, straight))
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)
