@@ -691,3 +691,39 @@ def test_every_stage_kind_resumes_at_its_last_checkpoint_without_another_step(
     assert weights == sorted(p.name for p in resumed.path.glob("*.safetensors")) and weights
     for name in weights:
         assert_same_weights(load_file(str(ref.path / name)), load_file(str(resumed.path / name)))
+
+
+def test_load_best_model_at_end_survives_rotation_and_resume(
+    tiny_llama_dir: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    """The best checkpoint is kept by rotation, and a resumed run (from it, or past it) ends on it too."""
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+
+    def run(out: Path, **kwargs: object) -> object:
+        raw = raw_recipe(tiny_llama_dir, corpus, out, steps=12, learning_rate=0.05, lr_scheduler_type="constant",
+                         eval_strategy="steps", eval_steps=1, load_best_model_at_end=True, save_total_limit=2)
+        raw["stages"][0]["data"]["eval"] = str(data_dir / "corpus.jsonl")
+        return Pipeline(recipe_from_dict(raw), **kwargs).run()[0]
+
+    ref = run(tmp_path / "ref")
+    evals = [h["eval_loss"] for h in ref.manifest["log_history"] if "eval_loss" in h][:12]
+    best_step = evals.index(min(evals)) + 1
+    assert best_step < 12, "the test needs a best checkpoint before the last one"
+    ck = ref.path / "_trainer" / "checkpoints"
+    assert sorted(p.name for p in ck.iterdir()) == sorted({f"checkpoint-{best_step}", "checkpoint-11", "checkpoint-12"})
+    best = load_file(str(ck / f"checkpoint-{best_step}" / "adapter_model.safetensors"))
+    assert_same_weights(load_file(str(ref.path / "adapter_model.safetensors")), best)
+
+    from transformers import TrainerCallback
+
+    class KillAfterBest(TrainerCallback):
+        def on_step_end(self, args: object, state: object, control: object, **kwargs: object) -> None:
+            if state.global_step == best_step + 1:
+                raise Killed  # checkpoint-<best> is committed, nothing after it
+
+    for name, callbacks in (("after-best", [KillAfterBest()]), ("at-end", _crash_after_the_last_checkpoint(None))):
+        with pytest.raises(Killed):
+            run(tmp_path / name, callbacks=callbacks)
+        resumed = run(tmp_path / name, resume=True)
+        assert resumed.metrics["train_steps"] == 12
+        assert_same_weights(load_file(str(resumed.path / "adapter_model.safetensors")), best)

@@ -185,16 +185,37 @@ def atomic_checkpoints(scratch: Path, info: dict[str, Any], keep: int | None) ->
             barrier()  # every rank has written its part (RNG state, shards)
             if state.is_world_process_zero:
                 staged = scratch / f"checkpoint-{state.global_step}"
-                commit(staged, scratch / COMMITTED, {**info, "step": state.global_step}, keep)
                 if state.best_model_checkpoint and Path(state.best_model_checkpoint) == staged:
                     state.best_model_checkpoint = str(scratch / COMMITTED / staged.name)
+                    _point_best_at_committed(staged, state.best_model_checkpoint)
+                best = Path(state.best_model_checkpoint) if state.best_model_checkpoint else None
+                commit(staged, scratch / COMMITTED, {**info, "step": state.global_step}, keep, protect=best)
             barrier()
 
     return AtomicCheckpoints()
 
 
-def commit(staged: Path, dest_dir: Path, info: dict[str, Any], keep: int | None) -> Path:
+def _point_best_at_committed(staged: Path, committed_path: str) -> None:
+    """Make the staged ``trainer_state.json`` name its best checkpoint where it will be committed.
+
+    transformers wrote the staging path into it; a resume from this checkpoint would
+    find no such directory, forget the best checkpoint and not load it at the end
+    (``load_best_model_at_end``), unlike an uninterrupted run.
+    """
+    file = staged / "trainer_state.json"
+    if not file.is_file():
+        return
+    data = json.loads(file.read_text(encoding="utf-8"))
+    if data.get("best_model_checkpoint") == str(staged):
+        data["best_model_checkpoint"] = committed_path
+        write_json_atomic(file, data)
+
+
+def commit(staged: Path, dest_dir: Path, info: dict[str, Any], keep: int | None,
+           protect: Path | None = None) -> Path:
     """Checksum, flush and atomically move a finished ``checkpoint-N`` into ``dest_dir``.
+
+    Then rotate (``keep``), never deleting ``protect`` (the best checkpoint, when tracked).
 
     Raises:
         CheckpointError: the staged checkpoint is missing, or the disk is full; the
@@ -216,17 +237,22 @@ def commit(staged: Path, dest_dir: Path, info: dict[str, Any], keep: int | None)
         fsync_path(dest_dir)
     except OSError as exc:
         raise checkpoint_write_error(exc, staged, dest_dir) from exc
-    rotate(dest_dir.parent, keep)
+    rotate(dest_dir.parent, keep, protect)
     logger.info("checkpoint committed: %s", target)
     return target
 
 
-def rotate(scratch: Path, keep: int | None) -> None:
-    """Delete all but the newest ``keep`` committed checkpoints (only after a newer one is committed)."""
+def rotate(scratch: Path, keep: int | None, protect: Path | None = None) -> None:
+    """Delete all but the newest ``keep`` committed checkpoints (only after a newer one is committed).
+
+    ``protect`` (the best checkpoint of a run with ``load_best_model_at_end``) is kept
+    too, as transformers keeps it, so it can still be loaded at the end.
+    """
     if not keep:
         return
     for path in committed(scratch)[:-keep]:
-        remove_checkpoint(path)
+        if protect is None or path != protect:
+            remove_checkpoint(path)
 
 
 def remove_checkpoint(path: Path) -> None:
