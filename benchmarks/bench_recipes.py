@@ -258,13 +258,14 @@ def _labels(path: Path) -> list[str]:
     return [r["label"] if "label" in r else r.get("answer") for r in rows]
 
 
-def majority_row(train: Path, test: Path, labels: list[str] | None = None) -> dict[str, Any]:
+def majority_row(train: Path, test: Path, labels: list[str] | None = None,
+                 max_samples: int | None = None) -> dict[str, Any]:
     """Accuracy and F1 of always answering the training set's most common label (F1 of the positive
     class, the second of a binary task's ``labels``, as :func:`llmsec.evaluate` reports it; else macro)."""
     from sklearn.metrics import accuracy_score, f1_score
 
     top = Counter(_labels(train)).most_common(1)[0][0]
-    truth = _labels(test)
+    truth = _labels(test)[:max_samples]  # the items the models were scored on
     pred = [top] * len(truth)
     if labels is not None and len(labels) == 2:
         f1 = f1_score(truth, pred, pos_label=labels[1], average="binary", zero_division=0)
@@ -353,8 +354,10 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True, overrides: list[s
     base = recipe.model.name if bench.base is None else bench.base
     row["base"] = base_metrics(base, args) if base else None
     kind = adapted_result.get("kind")
-    row["majority"] = majority_row(train_file, test, adapted_result.get("labels")) \
+    row["majority"] = majority_row(train_file, test, adapted_result.get("labels"), args.get("max_samples")) \
         if kind in ("detection", "generation") else None
+    if kind == "generation":  # what the model answers, to tell learning from collapse onto one label
+        row["adapted"]["top_predictions"] = Counter(str(i["pred"]) for i in adapted_result["items"]).most_common(5)
     if bench.task == "sec-mcq":
         chance = float(adapted_result["metrics"].get("chance", 0.25))
         row["chance"] = {"accuracy": chance}

@@ -121,7 +121,11 @@ def test_labels_outside_the_set_are_task_rejections() -> None:
 def test_cve_to_cwe_conversation_asks_the_benchmark_prompt_and_answers_the_id() -> None:
     task = get_task("cve-to-cwe")
     conv = task.to_conversation(CANDIDATES[1])
-    assert conv.messages[-1].content == "CWE-79"  # only what is scored: no CVE id to imitate
+    # the weakness named as the justification, the id alone on the last line; no CVE id to imitate
+    assert conv.messages[-1].content == ("Improper Neutralization of Input During Web Page Generation "
+                                         "('Cross-site Scripting')\nCWE-79")
+    unnamed = Example("d", "CWE-99999", group="CVE-2024-2")
+    assert task.to_conversation(unnamed).messages[-1].content == "CWE-99999"
     question = conv.messages[0].content
     assert question.startswith("Analyze the following CVE description and map it to the appropriate CWE.")
     assert question.endswith(f"CVE Description: {CANDIDATES[1].text} ")

@@ -12,6 +12,7 @@ from typing import Any
 
 from .._records import Conversation, Example, Record
 from ._base import Task, TaskRecordError, chat, register_task, relabel
+from ._cwe_names import cwe_name
 
 CVE_FORMATS = ("nvd", "cvelist-v5", "jsonl")
 _CWE_ID = re.compile(r"^CWE-\d+$")
@@ -58,6 +59,14 @@ RCM_PROMPT = (
 
 def _rcm_prompt(record: Record) -> str:
     return RCM_PROMPT.format(text=record.text)  # type: ignore[union-attr]
+
+
+def _cwe_answer(example: Example) -> str:
+    """The weakness's name as the brief justification the prompt asks for, then the id alone on the last
+    line, where CTI-RCM's scorer reads it. No CVE id: a model trained on answers naming CVEs learnt to
+    write ``CWE-2023-…``; the name ties the description's words to the id instead."""
+    name = cwe_name(example.label, example.meta)
+    return f"{name}\n{example.label}" if name else example.label
 
 
 def _adapt_cvss(record: Record) -> Example:
@@ -124,7 +133,8 @@ CVE_TO_CWE = register_task(Task(
     default_format="nvd",
     formats=("nvd", "cvelist-v5", "ctibench-rcm", "jsonl"),
     group_key="CVE id",
-    prompt=_rcm_prompt,  # the answer is the CWE id alone: what the benchmark scores
+    prompt=_rcm_prompt,
+    answer=_cwe_answer,
     adapter=_adapt_cwe,
     corpus=_cve_corpus,
 ))
