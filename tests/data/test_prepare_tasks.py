@@ -45,7 +45,8 @@ def _day(i: int) -> str:
 
 # Record shapes the sources produce, each a function of an index; a task keeps what it accepts.
 _SHAPES: list[Callable[[int, str], Record]] = [
-    lambda i, lab: Example(f"int f{i}(char *a) {{ char b[4]; strcpy(b, a); }} /* {_tail(i)} */", lab,
+    # code is de-duplicated with comments dropped and names blinded: the distinct words go in a literal
+    lambda i, lab: Example(f'int f{i}(char *a) {{ char b[4]; strcpy(b, a); puts("{_tail(i)}"); }}', lab,
                            group=f"proj{i % 5}", time=_day(i), meta={"cwe": ["CWE-120"], "flaw_lines": [1]}),
     lambda i, lab: Example(f"Cross-site scripting in Foo {i} lets attackers inject script: {_tail(i)}", lab,
                            group=f"CVE-2023-{i:04d}", time=_day(i),
