@@ -40,22 +40,21 @@ def test_an_alias_bomb_recipe_is_refused_fast(tmp_path: Path) -> None:
     started = time.perf_counter()
     with pytest.raises(RecipeError, match=r"past 100,000 nodes \(an alias bomb\?\)") as err:
         load_recipe(path)
-    assert time.perf_counter() - started < 5.0
+    assert time.perf_counter() - started < 10.0  # the check is linear in the document: milliseconds
     assert str(path) in str(err.value)
 
 
 def test_validate_cli_refuses_the_bomb_without_hanging(tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text(bomb(9), encoding="utf-8")
-    started = time.perf_counter()
+    # a hang guard, not a benchmark: the CLI's imports alone take seconds on a busy machine
     try:
         proc = subprocess.run([sys.executable, "-m", "llmsec", "validate", str(path), "--no-check-model"],
-                              capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+                              capture_output=True, text=True, timeout=180, env={**os.environ, "COLUMNS": "200"})
     except subprocess.TimeoutExpired:
-        pytest.fail("llmsec validate still busy after 60 s on a 345-byte alias bomb")
+        pytest.fail("llmsec validate still busy after 180 s on a few-hundred-byte alias bomb")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "alias bomb" in proc.stderr
-    assert time.perf_counter() - started < 30
 
 
 def test_an_expansion_under_the_bound_gives_a_short_error(tmp_path: Path) -> None:
