@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=10_000, help="inputs per format")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--formats", default="", help="comma-separated formats (default: every registered one)")
-    parser.add_argument("--timeout", type=float, default=20.0, help="seconds per load before it is a hang")
+    parser.add_argument("--timeout", type=float, default=10.0,
+                        help="CPU seconds per load before it is a hang (a load using no CPU: 30x in wall time)")
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space a load may add")
     parser.add_argument("--huge-line-kb", type=int, default=1024, help="size of the 'huge line' mutation")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "fuzz.json")

@@ -33,6 +33,7 @@ import os
 import random
 import shutil
 import tempfile
+import time
 import traceback
 import zipfile
 from collections.abc import Callable, Iterator
@@ -625,6 +626,12 @@ def _probe_sleep(path: Path, report: Any) -> Iterator[Any]:
     yield from ()
 
 
+def _probe_spin(path: Path, report: Any) -> Iterator[Any]:
+    while True:
+        pass
+    yield from ()
+
+
 def _probe_alloc(path: Path, report: Any) -> Iterator[Any]:
     blob = bytearray(8 << 30)
     yield from blob[:0]
@@ -637,7 +644,8 @@ def _probe_miscount(path: Path, report: Any) -> Iterator[Any]:
 
 
 #: Fake loaders that fail on purpose, to test that the sandbox reports each kind of failure.
-PROBES = {"__sleep__": _probe_sleep, "__alloc__": _probe_alloc, "__miscount__": _probe_miscount}
+PROBES = {"__sleep__": _probe_sleep, "__spin__": _probe_spin, "__alloc__": _probe_alloc,
+          "__miscount__": _probe_miscount}
 
 
 def run_load(fmt: str, path: Path, options: dict[str, Any]) -> Outcome:
@@ -704,17 +712,31 @@ def _worker(conn: Any, mem_bytes: int) -> None:  # pragma: no cover - runs in th
         conn.send(outcome)
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used, from ``/proc``; None where there is none."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Sandbox:
     """A worker process that runs loads under a time and a memory budget.
 
     Args:
-        timeout: seconds one load may take before it counts as a hang (the worker is killed
-            and replaced).
+        timeout: CPU seconds one load may use before it counts as a hang (the worker is
+            killed and replaced). CPU time, not wall time, so that a busy machine does not
+            turn a slow load into a false hang (wall time where ``/proc`` is missing).
         memory_mb: address space a load may add to the worker's (``RLIMIT_AS``); 0 for none.
+        wall_timeout: wall seconds after which a load that uses no CPU (blocked, sleeping)
+            is a hang too; default ``30 * timeout``.
     """
 
-    def __init__(self, timeout: float = 10.0, memory_mb: int = 1024) -> None:
+    def __init__(self, timeout: float = 10.0, memory_mb: int = 1024, wall_timeout: float | None = None) -> None:
         self.timeout, self.memory = timeout, memory_mb << 20
+        self.wall_timeout = wall_timeout if wall_timeout is not None else 30 * timeout
         self._ctx = mp.get_context("spawn")
         self._proc: Any = None
         self._conn: Any = None
@@ -739,16 +761,21 @@ class Sandbox:
         """Load ``data`` (as ``seed``'s mutated file) with format ``fmt``."""
         if self._proc is None or not self._proc.is_alive():
             self._start()
+        pid, start = self._proc.pid, time.monotonic()
+        cpu0 = _cpu_seconds(pid)
         try:
             self._conn.send((fmt, seed, data))
-            if self._conn.poll(self.timeout):
-                return self._conn.recv()
+            while not self._conn.poll(0.25):
+                cpu, wall = _cpu_seconds(pid), time.monotonic() - start
+                used = wall if cpu is None or cpu0 is None else cpu - cpu0
+                if used > self.timeout or wall > self.wall_timeout:
+                    self._kill()
+                    return Outcome(HANG, detail=f"no answer after {used:.0f} s CPU, {wall:.0f} s wall")
+            return self._conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             code = self._proc.exitcode
             self._kill()
             return Outcome(MEMORY, detail=f"worker died (exit code {code}; memory budget?)")
-        self._kill()
-        return Outcome(HANG, detail=f"no answer in {self.timeout:.0f} s")
 
     def run_plan(self, plan: Plan) -> Outcome:
         seed, data = build(plan)

@@ -96,9 +96,10 @@ def test_the_harness_catches_each_kind_of_failure(sandbox: fk.Sandbox, monkeypat
     seed = fk.Seed("t", {"x.txt": b"x"}, "x.txt", "x.txt")
     assert sandbox.run("text", seed, b"hello").kind == fk.OK
     assert sandbox.run("no-such-format", seed, b"hello").kind == fk.TRACEBACK  # unknown name: KeyError/ValueError
-    slow = fk.Sandbox(timeout=1.0, memory_mb=256)
+    slow = fk.Sandbox(timeout=1.0, memory_mb=256, wall_timeout=3.0)
     try:
-        assert slow.run("__sleep__", seed, b"").kind == fk.HANG
+        assert slow.run("__sleep__", seed, b"").kind == fk.HANG  # no CPU: the wall budget
+        assert slow.run("__spin__", seed, b"").kind == fk.HANG  # the CPU budget
         assert slow.run("__alloc__", seed, b"").kind == fk.MEMORY
         assert slow.run("__miscount__", seed, b"").kind == fk.TRACEBACK
         assert slow.run("text", seed, b"still works after a kill").kind == fk.OK
