@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._records import Conversation, Document, Example, Message, MultipleChoice, Record
-from ._scrub_pii import credit_cards, phone_numbers
+from ._scrub_pii import numbers
 from ._scrub_rules import EMAIL, IP_RULES, RULES, Detector, Finding
 from ._scrub_vendors import high_entropy_strings, vendor_tokens
 
@@ -62,7 +62,7 @@ def placeholder(kind: str) -> str:
     return f"<{kind}>"
 
 
-DETECTORS: tuple[Detector, ...] = (*RULES, vendor_tokens, high_entropy_strings, EMAIL, credit_cards, phone_numbers)
+DETECTORS: tuple[Detector, ...] = (*RULES, vendor_tokens, high_entropy_strings, EMAIL, numbers)
 
 
 def find(text: str, *, ips: bool = False, detectors: Sequence[Detector] | None = None) -> list[Finding]:

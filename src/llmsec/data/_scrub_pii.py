@@ -86,19 +86,29 @@ def _card_groups_ok(raw: str) -> bool:
     return all(3 <= len(g) <= 6 for g in groups[:-1]) and 1 <= len(groups[-1]) <= 6
 
 
-_THREE_DIGITS = re.compile(r"\d{3}")  # a card number has a group of three digits or more
-_TWO_DIGITS = re.compile(r"\d\d")  # and a phone number a group of two
+_TWO_DIGITS = re.compile(r"\d\d")  # card and phone numbers hold two digits in a row
 
 
-def credit_cards(text: str, lowered: str) -> Iterator[Finding]:
-    """Payment card numbers: network prefix and length, grouping, Luhn."""
-    if not _THREE_DIGITS.search(text):
+# Runs of the characters a number is written with. The full patterns (which open with lookbehinds, so
+# the regex engine cannot skip ahead to a likely start) run only inside these runs; a lookbehind still
+# sees the text before the run, and the 2 characters after it are given for the closing lookahead.
+_RUN = re.compile(r"[+(\d][\d ().+-]{6,}")  # a card number or a phone number lies inside one such run
+
+
+def numbers(text: str, lowered: str) -> Iterator[Finding]:
+    """Card numbers, then phone numbers, from one scan for runs of digits (both in one pass: it is the cost)."""
+    if not _TWO_DIGITS.search(text):
         return
-    for m in _CARD.finditer(text):
-        raw = m.group(0)
-        digits = raw.replace(" ", "").replace("-", "")
-        if _card_groups_ok(raw) and is_card_number(digits):
-            yield m.start(), m.end(), "CREDIT_CARD"
+    for r in _RUN.finditer(text):
+        end = min(len(text), r.end() + 2)
+        if r.end() - r.start() >= 12:
+            for m in _CARD.finditer(text, r.start(), end):
+                digits = m.group(0).replace(" ", "").replace("-", "")
+                if _card_groups_ok(m.group(0)) and is_card_number(digits):
+                    yield m.start(), m.end(), "CREDIT_CARD"
+        for m in _PHONE.finditer(text, r.start(), end):
+            if _is_phone(m):
+                yield m.start(), m.end(), "PHONE"
 
 
 # Every digit group after the first starts with a separator (or a parenthesis), so a digit run splits
@@ -147,12 +157,3 @@ def _is_phone(m: re.Match[str]) -> bool:
     if m.group("nanp"):
         return _valid(raw, "US")
     return any(_valid(raw, region) for region in _TRUNK_REGIONS)
-
-
-def phone_numbers(text: str, lowered: str) -> Iterator[Finding]:
-    """Phone numbers written as such (``+`` and a country code, NANP, or trunk-0 national) and valid."""
-    if not _TWO_DIGITS.search(text):
-        return
-    for m in _PHONE.finditer(text):
-        if _is_phone(m):
-            yield m.start(), m.end(), "PHONE"

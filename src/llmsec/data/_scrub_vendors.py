@@ -43,7 +43,7 @@ _VENDORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("gitlab_token", "GitLabTokenDetector", ("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "GR1348941", "glcbt-",
                                              "glimt-", "glptt-", "glagent-", "gloas-")),
     ("twilio", "TwilioKeyDetector", ("AC", "SK")),
-    ("discord", "DiscordBotTokenDetector", (".",)),
+    ("discord", "DiscordBotTokenDetector", (".",)),  # (and _PREFILTER)
     ("telegram_token", "TelegramBotTokenDetector", (":",)),
     ("mailchimp", "MailchimpDetector", ("-us",)),
     ("square_oauth", "SquareOAuthDetector", ("sq0csp-",)),
@@ -51,16 +51,23 @@ _VENDORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("pypi_token", "PypiTokenDetector", ("pypi-",)),
 )
 _TOKEN_CHAR = re.compile(r"[A-Za-z0-9]")
+# cheap searches (a literal first character) that every token of the plugin matches, for plugins whose
+# trigger characters are in most texts
+_PREFILTER = {
+    "DiscordBotTokenDetector": re.compile(r"\.[a-zA-Z\d_-]{6}\."),
+    "TelegramBotTokenDetector": re.compile(r":[0-9A-Za-z_-]{35}"),
+    "MailchimpDetector": re.compile(r"-us\d"),
+}
 
 
 @functools.cache
-def _vendor_patterns() -> tuple[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]], ...]:
+def _vendor_patterns() -> tuple[tuple[tuple[str, ...], re.Pattern[str] | None, tuple[re.Pattern[str], ...]], ...]:
     import importlib
 
     out = []
     for module, cls, triggers in _VENDORS:
         plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)
-        out.append((triggers, tuple(plugin.denylist)))
+        out.append((triggers, _PREFILTER.get(cls), tuple(plugin.denylist)))
     return tuple(out)
 
 
@@ -75,8 +82,13 @@ def _span(m: re.Match[str]) -> tuple[int, int]:
 
 def vendor_tokens(text: str, lowered: str) -> Iterator[Finding]:
     """Tokens of the services detect-secrets' vendor plugins know."""
-    for triggers, patterns in _vendor_patterns():
-        if not any(t in text for t in triggers):
+    for triggers, prefilter, patterns in _vendor_patterns():
+        for t in triggers:
+            if t in text:
+                break
+        else:
+            continue
+        if prefilter is not None and not prefilter.search(text):
             continue
         for pattern in patterns:
             for m in pattern.finditer(text):
