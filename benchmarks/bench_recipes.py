@@ -65,6 +65,7 @@ class DataSpec:
     view: str = "pair"
     max_samples: int | None = None
     extra_train: tuple[Source, ...] = ()  # training-only sources (no test split taken from them)
+    extra_task: str | None = None  # the task the extra sources are prepared for (default: ``task``)
     test: tuple[Source, ...] = ()  # a test set of its own (then the sources are all training data)
     test_task: str | None = None  # the task the test sources are prepared for (default: ``task``)
     test_split: str | None = None  # keep only the test part of this split of ``test`` (e.g. its latest)
@@ -114,12 +115,14 @@ BENCHES: tuple[Bench, ...] = (
         name="pretrain-security",
         recipe="pretrain_security.yaml",
         data=DataSpec(
-            task="corpus", view="corpus", split="random", valid_size=0.1,
-            sources=(Source("cve_text/nvdcve-1.1-recent_2023-03.json", "nvd"),),
+            # CVE descriptions split by time: the CTI-RCM rows of the latest CVE year (2024) are the test set,
+            # the March 2023 NVD feed and the earlier CTI-RCM rows train, beside the CWE and ATT&CK prose
+            task="cve-to-cwe", view="corpus", split="time", test_size=0.35, valid_size=0.1,
+            sources=(Source("cve_text/nvdcve-1.1-recent_2023-03.json", "nvd"),
+                     Source(f"{SHARED}/cti-rcm.tsv", "ctibench-rcm")),
             extra_train=(Source("cve_text/cwe_v4.14_view1000_research.csv", "cwe-csv"),
                          Source("attack/enterprise-attack_techniques-tactics-groups_mitre-cti.json", "attack-stix")),
-            # later CVEs: the CTI-RCM rows of the latest CVE year (2024), which the March 2023 feed predates
-            test=(Source(f"{SHARED}/cti-rcm.tsv", "ctibench-rcm"),), test_task="cve-to-cwe", test_split="time",
+            extra_task="corpus",
         ),
         task="corpus",
         goal="later-CVE bits/byte >= 10% below the base",
@@ -236,15 +239,15 @@ def prepare_data(bench: Bench, root: Path, out: Path = DATA_OUT, max_samples: in
         prepare(_sources(root, spec.sources), out=where / "_split", split=spec.split, test_size=spec.test_size,
                 **common)
         pool, test = where / "_split" / "train.jsonl", where / "_split" / "test.jsonl"
-        if spec.extra_train:
-            prepare(_sources(root, spec.extra_train), out=where / "_extra", split=None, audit=False, **common)
-            merged = where / "_pool.jsonl"
-            merged.write_text(pool.read_text() + (where / "_extra" / "train.jsonl").read_text())
-            pool = merged
     # The validation set is carved from training data only, the same way as the test split.
     prepare([(str(pool), "jsonl", {})], out=where / "_fit", split=spec.split if spec.split != "none" else "random",
             test_size=spec.valid_size, audit=False, task=spec.task, view=spec.view)
-    shutil.copy(where / "_fit" / "train.jsonl", where / "train.jsonl")
+    train = (where / "_fit" / "train.jsonl").read_text()
+    if spec.extra_train and not spec.test:  # training-only sources join the training split, after the carve
+        prepare(_sources(root, spec.extra_train), out=where / "_extra", split=None, audit=False,
+                **{**common, "task": spec.extra_task or spec.task})
+        train += (where / "_extra" / "train.jsonl").read_text()
+    (where / "train.jsonl").write_text(train)
     shutil.copy(where / "_fit" / "test.jsonl", where / "valid.jsonl")
     shutil.copy(test, where / "test.jsonl")
     return where
