@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from llmsec._paths import llmsec_home
@@ -150,14 +151,39 @@ def _adapter_key(adapter_dir: Path) -> str:
     return f"{adapter_dir.resolve().name}-{digest[:12]}"
 
 
+# Adapters being merged right now (real paths, in order): an adapter whose base chain
+# (``base_model_name_or_path``, itself an adapter, ...) leads back to one of them is a cycle.
+_MERGING: list[str] = []
+
+
 def merged_dir(adapter_dir: Path) -> Path:
-    """Merge an adapter checkpoint into its base once, into ``llmsec_home()/merged/<key>/``."""
+    """Merge an adapter checkpoint into its base once, into ``llmsec_home()/merged/<key>/``.
+
+    Raises:
+        ModelNotFoundError: the adapter's chain of bases leads back to itself (an
+            ``adapter_config.json`` naming its own directory, or A -> B -> A).
+    """
     from ._merge import merge_adapter
 
     out = llmsec_home() / "merged" / _adapter_key(adapter_dir)
     if (out / "config.json").is_file():
         logger.debug("reusing merged model %s for adapter %s", out, adapter_dir)
         return out
+    key = os.path.realpath(adapter_dir)
+    if key in _MERGING:
+        chain = " -> ".join([*_MERGING[_MERGING.index(key):], key])
+        raise ModelNotFoundError(
+            f"adapter {adapter_dir} is its own base through base_model_name_or_path ({chain}); "
+            f"set base_model_name_or_path in {Path(adapter_dir) / ADAPTER_CONFIG} to the model it was trained on"
+        )
+    _MERGING.append(key)
+    try:
+        return _merge_once(adapter_dir, out, merge_adapter)
+    finally:
+        _MERGING.remove(key)
+
+
+def _merge_once(adapter_dir: Path, out: Path, merge_adapter: Callable[[Path, Path], Path]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     logger.info("merging adapter %s into its base (once) -> %s", adapter_dir, out)
