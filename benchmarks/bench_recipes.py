@@ -335,7 +335,9 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True, overrides: list[s
     import llmsec
     from llmsec.config import load_recipe
 
-    where = prepare_data(bench, root)
+    ready = DATA_OUT / (bench.data if isinstance(bench.data, str) else bench.name)
+    # Re-scoring a finished run reads the data it was trained on, not a fresh preparation.
+    where = ready if not train and (ready / "test.jsonl").exists() else prepare_data(bench, root)
     recipe = load_recipe(RECIPES / bench.recipe, overrides)
     reused = _share_stages(bench, recipe) if train and not overrides else []
     started = time.perf_counter()
@@ -352,6 +354,7 @@ def run_bench(bench: Bench, root: Path, *, train: bool = True, overrides: list[s
                            "reused_stages": reused, "overrides": overrides or []}
     adapted_result = llmsec.evaluate(adapted, baseline_train=str(train_file), **args)
     row["adapted"] = _metrics(adapted_result)
+    row["contamination"] = (adapted_result.get("contamination") or {}).get("summary")
     baseline = adapted_result.get("baseline")
     row["tfidf"] = _metrics({**baseline, "n": adapted_result["n"]}) if baseline else None
     base = recipe.model.name if bench.base is None else bench.base
