@@ -405,8 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse finished checkpoints (Pipeline resume)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override every chosen recipe (a GPU budget: --set stages.0.trainer.num_train_epochs=10)")
+    parser.add_argument("--table", action="store_true", help="print the table of the last results and stop")
     args = parser.parse_args(argv)
     os.chdir(REPO)
+    if args.table:
+        saved = json.loads(RESULTS.read_text())["rows"]
+        print(table([r for r in saved if not args.only or r["name"] in args.only]))
+        return 0
     chosen = [b for b in BENCHES if not args.only or b.name in args.only]
     if args.prepare_only:
         for bench in chosen:
