@@ -727,3 +727,21 @@ def test_load_best_model_at_end_survives_rotation_and_resume(
         resumed = run(tmp_path / name, resume=True)
         assert resumed.metrics["train_steps"] == 12
         assert_same_weights(load_file(str(resumed.path / "adapter_model.safetensors")), best)
+
+
+def test_an_oversized_or_binary_marker_is_damaged_not_read_whole(
+    reference: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmsec.train import _resume
+
+    ref, _ = reference
+    last = tmp_path / f"checkpoint-{STEPS}"
+    shutil.copytree(scratch(ref) / "checkpoints" / last.name, last)
+    marker = last / "llmsec-checkpoint.json"
+    monkeypatch.setattr(_resume, "MAX_MARKER_BYTES", marker.stat().st_size - 1)
+    assert verify_checkpoint(last).startswith("damaged llmsec-checkpoint.json (")
+    assert "more than any marker llmsec writes" in verify_checkpoint(last)
+    monkeypatch.undo()
+    assert verify_checkpoint(last) is None
+    marker.write_bytes(b"\xff\xfe" + marker.read_bytes())
+    assert "not UTF-8" in verify_checkpoint(last)

@@ -39,6 +39,7 @@ MARKER = "llmsec-checkpoint.json"
 COMMITTED = "checkpoints"
 LEDGER = "samples.jsonl"
 VIEW_PREFIX = ".resume-"
+MAX_MARKER_BYTES = 64 << 20  # a marker lists ~150 bytes per file: room for 400,000 files, never a whole disk
 _STEP = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -104,6 +105,9 @@ def verify_checkpoint(path: str | Path) -> str | None:
 
 
 def _load_marker(path: Path) -> CheckpointMarker:
+    size = (path / MARKER).stat().st_size
+    if size > MAX_MARKER_BYTES:
+        raise MarkerError(f"{size} bytes, more than any marker llmsec writes ({MAX_MARKER_BYTES})")
     try:
         text = (path / MARKER).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
