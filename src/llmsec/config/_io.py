@@ -97,7 +97,11 @@ def safe_load_yaml(text: str) -> Any:
         RecipeError: the aliases expand too far, or an anchor refers to itself.
         yaml.YAMLError: the text is not valid YAML.
     """
-    return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader subclass: plain data only
+    loader = _BoundedLoader(text)  # a SafeLoader subclass: plain data only
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def short_repr(value: Any) -> str:
