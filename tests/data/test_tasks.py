@@ -223,3 +223,14 @@ def test_builtin_cwe_names_match_the_cwe_catalogue(shared_data) -> None:
             names.update({f"CWE-{row['CWE-ID']}": row["Name"] for row in csv.DictReader(fh)})
     assert len(CWE_NAMES) >= 80
     assert {k: v for k, v in CWE_NAMES.items() if names.get(k) != v} == {}
+
+
+def test_instruction_tuning_renders_questions_through_their_task() -> None:
+    from llmsec.data import MultipleChoice
+    from llmsec.data._views import conversation_records
+
+    q = MultipleChoice("Which port does SSH use?", ("21", "22"), "B")
+    (conv,) = conversation_records([q], get_task("sec-mcq"))
+    assert conv.messages[-1].content == "B. 22" and "A. 21\nB. 22" in conv.messages[0].content
+    with pytest.raises(ValueError, match="needs conversations"):
+        conversation_records([q])

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._records import Conversation, Example, Record
+from ._records import Conversation, Example, MultipleChoice, Record
 from ._report import EmptyDatasetError
 from ._tasks import Task, record_text
 
 
 def conversation_records(records: Sequence[Record], task: Task | None = None) -> list[Conversation]:
-    """Conversations from records: Conversations as they are, Examples through ``task``."""
+    """Conversations from records: Conversations as they are, Examples and multiple-choice questions
+    through ``task`` (its prompt and answer, as evaluation asks them)."""
     out = []
     for record in records:
         if isinstance(record, Conversation):
             out.append(record)
-        elif isinstance(record, Example) and task is not None:
+        elif isinstance(record, Example | MultipleChoice) and task is not None:
             out.append(task.to_conversation(record))
         else:
             kind = type(record).__name__
