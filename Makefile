@@ -58,7 +58,7 @@ lint: setup
 bench-demo: setup
 	$(BIN)/python benchmarks/bench_demo.py
 
-# The long fuzzing run of every format's loader (tests/fuzz/fuzzkit.py): FUZZ_N inputs per
+# The long fuzzing run of every format's loader (tests/fuzz/fuzzkit/): FUZZ_N inputs per
 # format, a table on stdout, benchmarks/results/fuzz.json. `make test` runs a CI-sized fuzz.
 FUZZ_N ?= 10000
 fuzz: setup

@@ -1,7 +1,7 @@
 """The long fuzzing run of the source-format loaders (``make fuzz``).
 
 For every registered format: N random inputs (mutations of the format's seeds, see
-``tests/fuzz/fuzzkit.py``), each loaded in a sandboxed worker under a time and a memory
+``tests/fuzz/fuzzkit/``), each loaded in a sandboxed worker under a time and a memory
 budget. Prints a table (format, inputs, loaded, rejected rows, documented errors,
 tracebacks, hangs, memory) and writes it as JSON, with every failing plan, to
 ``benchmarks/results/fuzz.json``. Exit status 1 when any input ended in a traceback,
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--huge-line-kb", type=int, default=1024, help="size of the 'huge line' mutation")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "fuzz.json")
     args = parser.parse_args(argv)
-    fk.HUGE_LINE = args.huge_line_kb << 10
+    fk.mutations.HUGE_LINE = args.huge_line_kb << 10
     formats = [f for f in args.formats.split(",") if f] or FORMATS.names()
     rows: dict[str, dict[str, int]] = {}
     failures: dict[str, list[dict[str, str]]] = {}
