@@ -25,6 +25,21 @@ class _OwnBar(TrainerCallback):
         self.steps = state.global_step
 
 
+@pytest.fixture(autouse=True)
+def _bars_on():
+    """A CLI test run earlier in the same process turns library bars off (``llmsec`` without -v does):
+    these tests are about llmsec's own switch, so they start with the global one on and restore it."""
+    from transformers.utils import logging as hf_logging
+
+    was, level = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.enable_progress_bar()
+    hf_logging.set_verbosity_warning()  # transformers hides the trainer's bar above WARNING
+    yield
+    hf_logging.set_verbosity(level)
+    if not was:
+        hf_logging.disable_progress_bar()
+
+
 def _run(base: Path, data_dir: Path, out: Path, trainer: dict, callbacks=()) -> None:
     stage = TransferStage(data=DataConfig(train=str(data_dir / "code.jsonl")), max_length=32, trainer=trainer)
     TransferTrainer(stage, output_dir=out, callbacks=callbacks).run(base)
