@@ -25,7 +25,7 @@ from typing import IO, Any
 from ..._safety import ArchiveLimits
 from .._report import LoadReport
 from ._registry import FormatError
-from ._source import MAX_FILE_BYTES, MAX_JSON_DEPTH, bounded_lines, json_depth_error, line_too_long, open_source
+from ._source import MAX_FILE_BYTES, MAX_JSON_DEPTH, counted_lines, json_depth_error, open_source
 
 _WS = " \t\r\n"
 _DECODER = json.JSONDecoder()
@@ -254,11 +254,7 @@ def iter_json_lines(path: Path, report: LoadReport) -> Iterator[tuple[int, dict[
     """
     with open_binary(path) as fh:
         checked = False
-        for lineno, raw in enumerate(bounded_lines(fh), start=1):
-            report.lines += 1
-            if raw is None:
-                report.reject(str(path), lineno, line_too_long())
-                continue
+        for lineno, raw in counted_lines(fh, path, report):
             line = raw.strip()
             if not line:
                 continue

@@ -25,9 +25,12 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, AnyStr, BinaryIO
+from typing import IO, TYPE_CHECKING, AnyStr, BinaryIO
 
 from ._registry import FormatError
+
+if TYPE_CHECKING:
+    from .._report import LoadReport
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +155,17 @@ def bounded_lines(fh: IO[AnyStr], limit: int | None = None) -> Iterator[AnyStr |
         while (rest := fh.readline(1 << 20)) and rest[-1:] not in _ENDS:
             pass
         yield None
+
+
+def counted_lines(fh: IO[bytes], path: Path, report: LoadReport) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` for each physical line of ``fh``, every one counted in ``report.lines``;
+    a line past :data:`MAX_LINE_BYTES` is rejected by its number and skipped."""
+    for lineno, raw in enumerate(bounded_lines(fh), start=1):
+        report.lines += 1
+        if raw is None:
+            report.reject(str(path), lineno, line_too_long())
+            continue
+        yield lineno, raw
 
 
 def line_too_long(limit: int | None = None) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from .._records import Conversation, Document, Example, Message, MultipleChoice, Record
 from .._report import LoadReport
 from ._registry import register_format
-from ._source import MAX_JSON_DEPTH, bounded_lines, json_depth_error, line_too_long, open_source
+from ._source import MAX_JSON_DEPTH, counted_lines, json_depth_error, open_source
 
 _ROLES = {"system", "user", "assistant"}
 
@@ -76,11 +76,7 @@ def load_jsonl(path: Path, report: LoadReport) -> Iterator[Record]:
     a rejected record; ``report.lines`` counts the physical lines.
     """
     with open_source(path) as fh:
-        for lineno, raw in enumerate(bounded_lines(fh), start=1):
-            report.lines += 1
-            if raw is None:
-                report.reject(str(path), lineno, line_too_long())
-                continue
+        for lineno, raw in counted_lines(fh, path, report):
             if not raw.strip():
                 continue
             try:

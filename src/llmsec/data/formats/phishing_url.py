@@ -15,7 +15,7 @@ from .._report import LoadReport
 from ._flows import to_number
 from ._registry import FormatError, register_format
 from ._rows import Row, RowError, csv_rows, first_row, has_bad_utf8, norm_header, rows_to_records
-from ._source import bounded_lines, line_too_long, open_source
+from ._source import counted_lines, open_source
 
 PHISHING, BENIGN = "phishing", "benign"
 _HOST = re.compile(r"^[\w.-]+$|^\[[0-9a-fA-F:.]+\]$")
@@ -119,11 +119,7 @@ def load_url_list(path: Path, report: LoadReport, *, label: str = BENIGN) -> Ite
         raise ValueError(f"url-list needs a non-empty label option, got {label!r}")
     seen_url = False
     with open_source(path) as fh:
-        for lineno, raw in enumerate(bounded_lines(fh), start=1):
-            report.lines += 1
-            if raw is None:
-                report.reject(str(path), lineno, line_too_long())
-                continue
+        for lineno, raw in counted_lines(fh, path, report):
             text = raw.decode("utf-8", "surrogateescape").strip()
             if not text or text.startswith("#"):
                 continue
