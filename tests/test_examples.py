@@ -19,7 +19,12 @@ RECIPES = [p for p in RECIPES if "accelerate" not in p.parts]  # accelerate conf
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.name)
 def test_recipe_is_valid(path: Path) -> None:
     recipe = load_recipe(path)
-    assert preflight(recipe, check_model=False) == []
+    problems = preflight(recipe, check_model=False)
+    if "real" in path.parts:
+        # The real-data recipes read what `bench_recipes.py --prepare-only` writes; tests/test_real_recipes.py
+        # prepares it and preflights them in full. Here: every other check.
+        problems = [p for p in problems if "file not found: runs/recipes/data/" not in p]
+    assert problems == []
     from llmsec.models import BUILTIN_MODELS
 
     assert recipe.model.name in BUILTIN_MODELS or Path(recipe.model.name).exists()
