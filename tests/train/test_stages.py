@@ -64,8 +64,9 @@ def test_instruct_masks_prompt_and_trains(tiny_llama_dir: Path, data_dir: Path, 
                           max_length=64, adapter=AdapterConfig(method="dora", r=4, alpha=8), trainer=STEPS)
     ckpt = InstructionTuner(stage, output_dir=tmp_path / "sft").run(tiny_llama_dir)
     assert ckpt.kind == "instruct"
-    # 2 conversations x 2 copies; the second has two assistant turns -> 6 rows
-    assert ckpt.manifest["data"]["train_rows"] == 6
+    # 2 conversations x 2 copies, one row each; the second has two assistant turns -> 6 turns in 4 rows
+    assert ckpt.manifest["data"]["train_rows"] == 4
+    assert ckpt.manifest["data"]["train_assistant_turns"] == 6
     assert _lora_b_nonzero(ckpt.path)
     assert json.loads((ckpt.path / "adapter_config.json").read_text())["use_dora"] is True
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from ..config import InstructStage
-from ..data import conversation_records, get_task, prompt_completion_rows
+from ..data import conversation_records, get_task
 from ._args import build_training_args
 from ._checkpoint import Checkpoint
 from ._common import (
@@ -14,6 +14,7 @@ from ._common import (
     StageSettings,
     load_split,
 )
+from ._multiturn import mask_mode, sft_rows
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +22,12 @@ logger = logging.getLogger(__name__)
 class InstructionTuner(StageSettings):
     """Fine-tune a causal LM on conversations, with the loss on assistant turns only.
 
-    Each assistant turn becomes one conversational prompt/completion row (the
-    prompt is every turn before it), rendered with the tokenizer's chat
-    template; trl's ``SFTTrainer`` masks the prompt out of the loss. Records
-    that are detection Examples are turned into conversations by the stage's
-    ``task``.
+    Each conversation is one row, rendered with the tokenizer's chat template,
+    and the loss falls on every assistant turn in it (not one row per turn, which
+    would repeat the conversation before each turn): trl's ``assistant_only_loss``
+    masks it where the template allows, else the row comes pre-tokenized with its
+    mask (:mod:`llmsec.train._multiturn`). Records that are detection Examples are
+    turned into conversations by the stage's ``task``.
     """
 
     kind = "instruct"
@@ -45,20 +47,22 @@ class InstructionTuner(StageSettings):
         train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
         evaluation = load_split(cfg, "eval")
 
-        def rows(records: list[Any]) -> Dataset:
-            convs = conversation_records(records, task)
-            return Dataset.from_list(prompt_completion_rows(convs, cfg.system_prompt))
-
-        train_ds = rows(train_records)
-        eval_ds = rows(evaluation[0]) if evaluation else None
-        logger.info("instruction tuning on %d assistant turns", len(train_ds))
-
         tokenizer = load_tokenizer(model_cfg)
         if not getattr(tokenizer, "chat_template", None):
             raise ValueError(
                 f"base model {model_cfg.name!r} has no chat template; instruction tuning renders "
                 "conversations with it. Use an instruct/chat model or a tokenizer with a chat_template."
             )
+        mode = mask_mode(tokenizer)
+
+        def rows(records: list[Any]) -> Any:
+            built = sft_rows(conversation_records(records, task), tokenizer, cfg.system_prompt, mode=mode)
+            return Dataset.from_list(built.rows), built
+
+        train_ds, built = rows(train_records)
+        eval_ds = rows(evaluation[0])[0] if evaluation else None
+        logger.info("instruction tuning on %d conversations (%d assistant turns, %d rows; assistant mask by %s)",
+                    built.conversations, built.assistant_turns, len(train_ds), mode)
         model = load_model(model_cfg, quantization=cfg.adapter.quantization)
         model = attach_adapter(model, cfg.adapter, task="causal-lm")
         args = build_training_args(
@@ -68,7 +72,7 @@ class InstructionTuner(StageSettings):
             sft=True,
             has_eval=eval_ds is not None,
             max_length=cfg.max_length,
-            completion_only_loss=True,
+            assistant_only_loss=mode == "trl",
             global_batch_size=cfg.global_batch_size,
         )
         trainer = SFTTrainer(
@@ -80,4 +84,6 @@ class InstructionTuner(StageSettings):
             callbacks=self.callbacks,
         )
         reports = [train_report] + ([evaluation[1]] if evaluation else [])
-        return self._train_and_save(trainer, tokenizer, base, eval_ds, reports, data={"train_rows": len(train_ds)})
+        return self._train_and_save(trainer, tokenizer, base, eval_ds, reports, data={
+            "train_rows": len(train_ds), "train_conversations": built.conversations,
+            "train_assistant_turns": built.assistant_turns, "assistant_mask": mode})
