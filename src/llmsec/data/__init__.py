@@ -4,8 +4,18 @@ from ._audit import audit, audit_split
 from ._audit_report import AuditFindingsError, AuditReport, Finding, ProbeResult
 from ._contamination import ContaminationReport, SourceCheck, check_contamination, verify_source
 from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
-from ._load import BUILTIN_SETS, builtin_path, fingerprint, guess_format, load_records, resolve_source
-from ._prepare import PrepareReport, Source, SourceReport, prepare
+from ._load import (
+    BUILTIN_SETS,
+    Source,
+    builtin_path,
+    fingerprint,
+    guess_format,
+    load_records,
+    pick_format,
+    resolve_source,
+    stream_records,
+)
+from ._prepare import PrepareReport, SourceReport, prepare
 from ._records import Conversation, Document, Example, Message, MultipleChoice, Record, record_to_dict
 from ._report import EmptyDatasetError, LoadReport, Rejection
 from ._scrub import ScrubReport, scrub, scrub_records
@@ -64,6 +74,7 @@ __all__ = [
     "guess_format",
     "load_records",
     "normalize_text",
+    "pick_format",
     "prepare",
     "prompt_completion_rows",
     "record_text",
@@ -74,5 +85,6 @@ __all__ = [
     "scrub",
     "scrub_records",
     "split_records",
+    "stream_records",
     "verify_source",
 ]

@@ -39,10 +39,10 @@ from ._audit_dups import (
     twins_finding,
 )
 from ._audit_report import AuditReport, Finding
-from ._load import load_records
+from ._load import as_sources, load_sources
 from ._records import Example, Record
 from ._split import record_group, split_records
-from .tasks import Task, TaskRecordError, get_task, record_text
+from .tasks import Task, get_task, record_text
 
 logger = logging.getLogger(__name__)
 
@@ -62,24 +62,11 @@ def _is_records(data: Any) -> bool:
 
 def _load(data: Any, task: Task, format: str | None, options: Mapping[str, Any] | None,
           max_samples: int | None, notes: list[str]) -> tuple[list[Record], list[str]]:
-    from ._prepare import _check_options, _pick_format, as_sources
-
-    records: list[Record] = []
-    ids: list[str] = []
-    for src in as_sources(data, format, options):
-        fmt = _pick_format(src, task)
-        _check_options(fmt, src.options)
-        loaded, _ = load_records(src.path, fmt, max_samples=max_samples, **src.options)
-        rejected = 0
-        name = Path(str(src.path)).name or str(src.path)
-        for record in loaded:
-            try:
-                records.append(task.adapt(record))
-                ids.append(name)
-            except TaskRecordError:
-                rejected += 1
-        if rejected:
-            notes.append(f"{name}: {rejected} records cannot serve task {task.name!r} and were not audited")
+    records, ids, loads = load_sources(as_sources(data, format, options), task=task, max_samples=max_samples)
+    for src, _, report in loads:
+        if report.task_rejected:
+            notes.append(f"{src.name}: {report.task_rejected} records cannot serve task {task.name!r} and were "
+                         "not audited")
     return records, ids
 
 

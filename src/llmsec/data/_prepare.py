@@ -25,7 +25,6 @@ Counts reconcile, and :meth:`PrepareReport.reconcile` asserts it::
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import shutil
@@ -39,100 +38,23 @@ from typing import Any, Literal
 from ._contamination import check_contamination
 from ._dedup import dedup as dedup_records
 from ._dedup import dedup_across
-from ._load import load_records, resolve_source
+from ._load import Source as Source  # re-exported: prepare's sources
+from ._load import SourceLike, as_sources, load_sources
 from ._records import Conversation, Example, Record, record_to_dict
 from ._report import EmptyDatasetError
 from ._scrub import scrub as scrub_text
 from ._scrub import scrub_records
 from ._split import record_group, split_records
-from .formats import FORMATS
-from .tasks import VIEWS, Task, TaskRecordError, View, get_task
+from .tasks import VIEWS, Task, View, get_task
 
 logger = logging.getLogger(__name__)
 
 SplitName = Literal["group", "time", "random"]
-SourceLike = str | Path | tuple[Any, ...] | Mapping[str, Any]
 MAX_EXAMPLES = 10
 # Every record of these tasks carries a label (an Example's label, a MultipleChoice's answer).
 _LABELLED_KINDS = ("classification", "generation", "multiple-choice")
 _OUTPUTS = ("dataset_dict.json", "train", "test", "train.jsonl", "test.jsonl", "report.json", "report.md",
             "audit.json", "audit.md", "audit.png")
-
-
-@dataclass(frozen=True)
-class Source:
-    """One input: a file or folder, its format, and options for the format's loader."""
-
-    path: str | Path
-    format: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _is_one_source(value: Any) -> bool:
-    """A path, Source or mapping; or a ``(path, format-or-None[, options])`` tuple."""
-    if isinstance(value, str | Path | Source | Mapping):
-        return True
-    return (
-        isinstance(value, tuple) and len(value) in (2, 3) and isinstance(value[0], str | Path)
-        and (value[1] is None or (isinstance(value[1], str) and value[1] in FORMATS))
-        and (len(value) == 2 or isinstance(value[2], Mapping))
-    )
-
-
-def as_sources(
-    source: SourceLike | Sequence[SourceLike],
-    format: str | None = None,
-    options: Mapping[str, Any] | None = None,
-) -> list[Source]:
-    """Normalise ``prepare``'s ``source`` argument into a list of :class:`Source`.
-
-    Accepts one path, a ``(path, format[, options])`` tuple, a mapping with
-    ``path``/``format``/``options`` keys, a :class:`Source`, or a list of these.
-    ``format`` and ``options`` fill in what an entry leaves unset.
-    """
-    items: Sequence[Any] = [source] if _is_one_source(source) else list(source)  # type: ignore[arg-type]
-    if not items:
-        raise ValueError("prepare needs at least one source")
-    base = dict(options or {})
-    out = []
-    for item in items:
-        if isinstance(item, Source):
-            src = item
-        elif isinstance(item, str | Path):
-            src = Source(item)
-        elif isinstance(item, Mapping):
-            src = Source(item["path"], item.get("format"), dict(item.get("options") or {}))
-        elif isinstance(item, tuple) and 1 <= len(item) <= 3:
-            src = Source(item[0], item[1] if len(item) > 1 else None, dict(item[2]) if len(item) > 2 else {})
-        else:
-            raise ValueError(
-                f"cannot read the source {item!r}: give a path, (path, format[, options]) or a list of them"
-            )
-        out.append(Source(src.path, src.format or format, {**base, **src.options}))
-    return out
-
-
-def _pick_format(src: Source, task: Task) -> str:
-    if src.format:
-        FORMATS.get(src.format)  # an unknown name raises with the valid ones
-        return src.format
-    path = resolve_source(src.path)
-    fmt = "jsonl" if path.suffix == ".jsonl" else task.default_format
-    logger.info("%s: no format given, reading it as %r (task %s)", src.path, fmt, task.name)
-    return fmt
-
-
-def _check_options(fmt: str, options: Mapping[str, Any]) -> None:
-    params = list(inspect.signature(FORMATS.get(fmt).load).parameters.values())[2:]
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return
-    valid = [p.name for p in params]
-    unknown = sorted(set(options) - set(valid))
-    if unknown:
-        raise ValueError(
-            f"format {fmt!r} has no option {', '.join(map(repr, unknown))}; "
-            f"its options are: {', '.join(valid) or '(none)'}"
-        )
 
 
 @dataclass
@@ -364,16 +286,6 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").replace("`", "'")
 
 
-def _location(src: Source, record: Record, index: int) -> str:
-    meta = getattr(record, "meta", {}) or {}
-    for key in ("source_row", "row", "line"):
-        if meta.get(key) not in (None, ""):
-            return f"{src.path}:{meta[key]}"
-    if meta.get("file"):
-        return f"{meta['file']}:{meta.get('function') or index}"
-    return f"{src.path}:record {index}"
-
-
 _MIN_SECRET = 5  # shorter than any e-mail address, IP address, key or token the scrubber replaces
 
 
@@ -564,29 +476,20 @@ def prepare(
                   "scrub_ips": scrub_ips, "max_samples": max_samples, "code_dedup": task_obj.code},
     )
 
-    # 1-2. load and adapt
-    records: list[Record] = []
-    record_sources: list[str] = []
+    # 1-2. load and adapt (one path for every reader: llmsec.data._load)
+    records, record_sources, loads = load_sources(sources, task=task_obj, max_samples=max_samples)
     task_reasons: Counter[str] = Counter()
-    for src in sources:
-        fmt = _pick_format(src, task_obj)
-        _check_options(fmt, src.options)
-        loaded, load_report = load_records(src.path, fmt, max_samples=max_samples, **src.options)
-        rejected_here = 0
-        for i, record in enumerate(loaded, start=1):
-            try:
-                records.append(task_obj.adapt(record))
-                record_sources.append(Path(str(src.path)).name or str(src.path))
-            except TaskRecordError as exc:
-                rejected_here += 1
-                task_reasons[str(exc)] += 1
-                if len(report.task_examples) < MAX_EXAMPLES:
-                    report.task_examples.append(f"{_location(src, record, i)}: {exc}")
+    for src, fmt, load_report in loads:
+        by_format = [r for r in load_report.rejections if r.by != "task"]
+        by_task = [r for r in load_report.rejections if r.by == "task"]
+        task_reasons.update(r.reason for r in by_task)
+        room = MAX_EXAMPLES - len(report.task_examples)
+        report.task_examples += [str(r) for r in by_task[:max(room, 0)]]
         report.sources.append(SourceReport(
             source=str(src.path), format=fmt, options={k: str(v) for k, v in src.options.items()},
-            read=load_report.read, loaded=load_report.loaded, rejected=load_report.rejected,
-            reasons=dict(load_report.reasons().most_common()),
-            examples=[str(r) for r in load_report.rejections[:MAX_EXAMPLES]], task_rejected=rejected_here,
+            read=load_report.read, loaded=load_report.loaded + len(by_task), rejected=len(by_format),
+            reasons=dict(Counter(r.reason for r in by_format).most_common()),
+            examples=[str(r) for r in by_format[:MAX_EXAMPLES]], task_rejected=len(by_task),
             lines=load_report.lines,
         ))
     report.read = sum(s.read for s in report.sources)

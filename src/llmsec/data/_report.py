@@ -8,11 +8,16 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Rejection:
-    """One rejected record: where it was and why it was refused."""
+    """One rejected record: where it was and why it was refused.
+
+    ``by`` says who refused it: ``"format"`` (the loader could not read it) or ``"task"``
+    (it was read, but the task it was loaded for cannot use it).
+    """
 
     file: str
     line: int
     reason: str
+    by: str = "format"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
@@ -47,6 +52,16 @@ class LoadReport:
         """Count one record read and rejected, with where and why."""
         self.read += 1
         self.rejections.append(Rejection(file, line, reason))
+
+    def reject_for_task(self, file: str, line: int, reason: str) -> None:
+        """Move one loaded record to the rejected ones: the task it was loaded for cannot use it."""
+        self.loaded -= 1
+        self.rejections.append(Rejection(file, line, reason, by="task"))
+
+    @property
+    def task_rejected(self) -> int:
+        """Records the loader read and the task refused (counted in ``rejected`` too)."""
+        return sum(r.by == "task" for r in self.rejections)
 
     def check(self) -> None:
         """Raise if the counts do not reconcile (a loader bug, never bad data)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..config import ModelConfig, package_versions
 from ..config._schema import _StageBase
-from ..data import EmptyDatasetError, LoadReport, Record, Rejection, fingerprint, load_records
+from ..data import LoadReport, Record, fingerprint, load_records
 from ._checkpoint import MANIFEST, Checkpoint, is_checkpoint, now, read_checkpoint, write_manifest
 from ._distributed import barrier, is_main_process, world_size
 from ._resume import (
@@ -86,13 +86,9 @@ def load_split(stage: _StageBase, which: str) -> tuple[list[Record], LoadReport]
     if source is None:
         return None
     records, report = load_records(
-        source, stage.data.format, max_samples=stage.data.max_samples, **stage.data.options
+        source, stage.data.format, task=getattr(stage, "task", None), max_samples=stage.data.max_samples,
+        **stage.data.options,
     )
-    task_name = getattr(stage, "task", None)
-    if task_name is not None:
-        from ..data import get_task
-
-        records = adapt_to_task(records, get_task(task_name), report)
     if report.rejected:
         logger.warning("%s", report.summary())
     return records, report
@@ -262,22 +258,6 @@ def _drop_printer_if_replaced(trainer: Any) -> None:
         for cb in list(handlers):
             if isinstance(cb, PrinterCallback | ProgressCallback) or type(cb).__name__ == "NotebookProgressCallback":
                 trainer.remove_callback(cb)
-
-
-def adapt_to_task(records: list[Record], task: Any, report: LoadReport) -> list[Record]:
-    """Records turned into the task's own (``Task.adapt``); those it refuses are counted as rejected."""
-    from ..data import TaskRecordError
-
-    out = []
-    for i, record in enumerate(records):
-        try:
-            out.append(task.adapt(record))
-        except TaskRecordError as exc:
-            report.rejections.append(Rejection(report.source, i + 1, f"task {task.name!r}: {exc}"))
-            report.loaded -= 1
-    if not out:
-        raise EmptyDatasetError(f"{report.source}: no record fits task {task.name!r}.\n{report.summary()}")
-    return out
 
 
 class StageSettings:

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config._schema import _StageBase
-from ..data import EmptyDatasetError, LoadReport, fingerprint, guess_format, record_text, resolve_source
-from ..data.formats import iter_records
+from ..data import EmptyDatasetError, LoadReport, fingerprint, record_text, stream_records
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +26,15 @@ BATCH_TEXTS = 512
 
 
 def stream_texts(stage: _StageBase, which: str, report: LoadReport) -> Iterator[str]:
-    """The corpus text of every record of the stage's ``train`` or ``eval`` source, one at a time."""
+    """The corpus text of every record of the stage's ``train`` or ``eval`` source, one at a time.
+
+    Read through the one source path (:func:`llmsec.data.stream_records`), so a corpus
+    reads every source a recipe can name (files, folders, ``builtin:``, ``hf:``, tables with
+    ``columns``) and guesses its format as every other reader does.
+    """
     source = getattr(stage.data, which)
-    path = resolve_source(source)
-    if not path.exists():
-        raise FileNotFoundError(f"data source not found: {source}")
-    fmt = stage.data.format or guess_format(path)
-    stream = iter_records(path, fmt, report, **stage.data.options)
-    if stage.data.max_samples:
-        stream = itertools.islice(stream, stage.data.max_samples)
+    stream = stream_records(source, stage.data.format, report=report, max_samples=stage.data.max_samples,
+                            **stage.data.options)
     for record in stream:
         yield record_text(record)
 
