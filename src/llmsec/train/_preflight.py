@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import Recipe
-from ..data import FORMATS, TASKS, guess_format, resolve_source
+from ..data import FORMATS, TASKS, get_task, pick_format, resolve_source
 from ._args import check_trainer_keys
 
 
@@ -30,8 +30,10 @@ def preflight(recipe: Recipe, *, check_model: bool = True) -> list[str]:
                 problems.append(f"{where}.data.{which}: file not found: {source}")
                 continue
             if stage.data.format is None:
-                try:
-                    guess_format(path)
+                task = getattr(stage, "task", None)
+                try:  # the rule every reader uses: suffix, columns option, then the stage task's format
+                    pick_format(source, None, task=get_task(task) if task in TASKS else None,
+                                options=stage.data.options)
                 except ValueError as exc:
                     problems.append(f"{where}.data.format: {exc}")
         if stage.data.format is not None and stage.data.format not in FORMATS:
