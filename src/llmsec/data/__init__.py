@@ -16,7 +16,7 @@ from ._load import (
     stream_records,
 )
 from ._prepare import PrepareReport, SourceReport, prepare
-from ._records import Conversation, Document, Example, Message, MultipleChoice, Record, record_to_dict
+from ._records import Conversation, Document, Example, Message, MultipleChoice, Preference, Record, record_to_dict
 from ._report import EmptyDatasetError, LoadReport, Rejection
 from ._scrub import ScrubReport, scrub, scrub_records
 from ._split import split_records
@@ -49,6 +49,7 @@ __all__ = [
     "LoadReport",
     "Message",
     "MultipleChoice",
+    "Preference",
     "PrepareReport",
     "ProbeResult",
     "Record",

@@ -196,6 +196,10 @@ def _synthetic() -> dict[str, list[Seed]]:
                       b"From a@b Thu Jan  1 00:00:00 2015\n" + EML + b"\nFrom c@d Thu Jan  1 00:00:00 2015\n"
                       + EML_HTML, label="phishing")],
         "text": [_one("text", "notes.md", b"# Buffer overflows\n\nA stack buffer overflow writes past...\n")],
+        "preference": [_one("pairs", "pairs.jsonl", b"".join(json.dumps(r).encode() + b"\n" for r in (
+            {"prompt": "Copy s into d.", "chosen": "strncpy(d, s, n - 1);", "rejected": "strcpy(d, s);", "group": "a"},
+            {"prompt": "Read a line.", "chosen": "fgets(b, n, stdin);", "rejected": "gets(b);", "group": "b"},
+            {"prompt": "Read a line.", "completion": "gets(b);", "label": False, "group": "b"})), split="train")],
     }
 
 
@@ -237,6 +241,9 @@ def _real(shared: Path) -> dict[str, list[Seed]]:
         "juliet": [Seed("juliet", {str(p.relative_to(p.parents[3])): p.read_bytes() for p in juliet},
                         "testcases", str(juliet[0].relative_to(juliet[0].parents[3]))),
                    _one("juliet-file", juliet[1].name, juliet[1].read_bytes())],
+        "juliet-pairs": [Seed("juliet-pairs", {str(p.relative_to(p.parents[3])): p.read_bytes() for p in juliet},
+                              "testcases", str(juliet[0].relative_to(juliet[0].parents[3]))),
+                         _one("juliet-pairs-file", juliet[1].name, juliet[1].read_bytes())],
         "mal-api": [Seed("malapi", {"x_100_calls.txt": calls, "x_100_types.txt": types, "ApiIndex.txt": index},
                          "x_100_calls.txt", "x_100_calls.txt")],
         "jsonl": [_one("demo-corpus", "corpus.jsonl", _head_lines(demo / "corpus.train.jsonl", 4)),

@@ -18,8 +18,8 @@ _ROLES = {"system", "user", "assistant"}
 def record_from_dict(obj: dict[str, Any]) -> Record:
     """Build the canonical record a dict describes; its keys pick the type.
 
-    ``messages`` makes a Conversation, ``choices`` a MultipleChoice, ``label``
-    an Example, and ``text`` alone a Document.
+    ``messages`` makes a Conversation, ``choices`` a MultipleChoice, ``prompt`` a
+    Preference, ``label`` an Example, and ``text`` alone a Document.
 
     Raises:
         ValueError: the dict is not a valid record (the message says why).
@@ -50,6 +50,10 @@ def record_from_dict(obj: dict[str, Any]) -> Record:
         if not isinstance(answer, str) or not answer:
             raise ValueError("'answer' must be the correct letter(s)")
         return MultipleChoice(_text(obj, "question"), tuple(map(str, choices)), answer, meta)
+    if "prompt" in obj:
+        from .preference import preference_from_dict
+
+        return preference_from_dict(obj)
     text = _text(obj, "text")
     if "label" in obj:
         label = obj["label"]

@@ -16,7 +16,12 @@ they name the label. ``meta`` keeps ``cwe`` (from the directory), ``case_id``
 ``fix_lines``: 1-based line numbers, in the returned text, of the statements
 that ``/* FLAW``, ``/* POTENTIAL FLAW``, ``/* INCIDENTAL FLAW`` or ``/* FIX``
 comments pointed at (good functions often keep a ``POTENTIAL FLAW`` sink that
-their fixed source makes safe). The support headers are not needed.
+their fixed source makes safe), and ``line``, where the function starts in its
+file. The support headers are not needed.
+
+``juliet-pairs`` reads the same files as :class:`~llmsec.data.Preference` pairs
+for preference tuning: in each file, the ``bad()`` entry function is rejected
+and each good entry variant (``goodG2B``, ``goodB2G``, ``good1``...) chosen.
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from .._records import Example
+from .._records import Example, Preference
 from .._report import LoadReport
 from ._registry import FormatError, register_format
 from ._source import SourceError, read_bounded, walk_files
+from .preference import Candidate, Side, emit
 
 _SUFFIXES = {".c", ".cpp"}
 _CWE_DIR = re.compile(r"^CWE(\d+)_")
@@ -246,6 +253,7 @@ def _split_file(file: Path, code: str, anonymize: bool) -> Iterator[Example]:
                 "language": "cpp" if file.suffix == ".cpp" else "c",
                 "flaw_lines": sorted(marks["flaw"]),
                 "fix_lines": sorted(marks["fix"]),
+                "line": fn.first_line + 1,
             },
         )
 
@@ -291,3 +299,152 @@ def load_juliet(
         for example in examples:
             report.accept()
             yield example
+
+
+_GOOD_ENTRY = re.compile(r"(?:^|_)good(?:G2B|B2G)?\d*$")
+_BAD_ENTRY = re.compile(r"(?:^|_)bad$")
+_LANGUAGE = {"c": "C", "cpp": "C++"}
+
+
+def _entry_kind(function: str) -> str | None:
+    """``"bad"`` / ``"good"`` for a test case's entry functions (not their sinks and sources), else None."""
+    short = function.split("::")[-1]
+    if _BAD_ENTRY.search(short):
+        return "bad"
+    return "good" if _GOOD_ENTRY.search(short) and short != "good" and not short.endswith("_good") else None
+
+
+def _signature(code: str) -> str:
+    """A function's header as one line (``void func()``)."""
+    return " ".join(code.split("{", 1)[0].split())
+
+
+def juliet_prompt(bad: Example, view: Literal["write", "repair"] = "write") -> str:
+    """The instruction of a Juliet pair: write the test case's function, or repair its bad version.
+
+    The ``write`` prompt names the language, the signature, the weakness to avoid (CWE id and
+    the test case's CWE title) and the functional variant from the test-case name (e.g.
+    ``char type overrun memcpy``), never the code; the ``repair`` prompt shows the bad function.
+    """
+    lang = _LANGUAGE.get(bad.meta.get("language", "c"), "C")
+    case_id = str(bad.meta.get("case_id", ""))
+    cwe = str(bad.meta.get("cwe", ""))
+    title, _, variant = case_id.partition("__")
+    title = re.sub(r"^CWE\d+_", "", title).replace("_", " ").strip()
+    variant = re.sub(r"_\d+$", "", variant).replace("_", " ").strip()
+    weakness = f"{cwe} ({title})" if title else cwe
+    if view == "repair":
+        return (f"This {lang} function has a security flaw, {weakness}. Rewrite it without the flaw, keeping "
+                f"what it does. Answer with the fixed function only.\n\n```{bad.meta.get('language', 'c')}\n"
+                f"{bad.text}\n```")
+    return (f"Write the {lang} function `{_signature(bad.text)}` of a small test program: {variant}. It must "
+            f"not have the weakness {weakness}. It may call printLine, printIntLine and the standard library. "
+            "Answer with the function only.")
+
+
+def _drop_static(good: str, bad: str) -> str:
+    """The good variant with the ``static`` its entry function has and the bad one lacks removed."""
+    if good.startswith("static ") and not bad.startswith("static "):
+        return good[len("static "):]
+    return good
+
+
+def _file_pairs(file: Path, examples: list[Example], view: Literal["write", "repair"],
+                variants: Literal["all", "first"], max_prompt_chars: int | None) -> Iterator[Candidate]:
+    """The pairs of one test-case file: its bad entry against each good entry variant."""
+    bads = [e for e in examples if _entry_kind(e.meta["function"]) == "bad"]
+    goods = [e for e in examples if _entry_kind(e.meta["function"]) == "good"]
+    if not bads:
+        return  # a secondary file of a multi-file case (``_54b.c``...): sinks only
+    bad = bads[0]
+    if not goods:
+        yield Candidate(str(file), bad.meta["line"], None, "no good entry function to prefer", bad.group)
+        return
+    prompt = juliet_prompt(bad, view)
+    for good in goods[:1] if variants == "first" else goods:
+        where = (str(file), good.meta["line"])
+        if max_prompt_chars is not None and len(prompt) > max_prompt_chars:
+            yield Candidate(*where, None, f"prompt of {len(prompt)} characters is over the budget of "
+                                          f"{max_prompt_chars} (max_prompt_chars)", bad.group)
+            continue
+        meta = {k: bad.meta[k] for k in ("cwe", "case_id", "file", "language")}
+        meta.update(view=view, rejected_function=bad.meta["function"], chosen_function=good.meta["function"],
+                    line=good.meta["line"])
+        try:
+            record = Preference(prompt, chosen=_drop_static(good.text, bad.text), rejected=bad.text,
+                                group=bad.group, meta=meta)
+        except ValueError as exc:
+            yield Candidate(*where, None, str(exc), bad.group)
+            continue
+        yield Candidate(*where, record, group=bad.group)
+
+
+@register_format("juliet-pairs", record=Preference,
+                 description="NIST Juliet C/C++ test cases as preference pairs: good variant chosen, bad rejected",
+                 folders=True)
+def load_juliet_pairs(
+    path: Path,
+    report: LoadReport,
+    *,
+    view: Literal["write", "repair"] = "write",
+    variants: Literal["all", "first"] = "all",
+    max_prompt_chars: int | None = None,
+    split: Side | None = None,
+    test_size: float = 0.2,
+    seed: int = 0,
+    follow_symlinks: bool = False,
+) -> Iterator[Preference]:
+    """Juliet test cases (a folder, walked, or one file) as preference pairs, grouped by test case.
+
+    Each file's ``bad()`` entry is the rejected answer and each good entry variant a chosen one
+    (the sinks and sources they call are not pairs of their own; comments are removed and the
+    identifiers anonymized as in ``juliet``).
+
+    Args:
+        view: ``write``: the prompt asks for the function (:func:`juliet_prompt`); ``repair``: the
+            prompt shows the bad function and asks for it fixed.
+        variants: ``all`` good entry variants of a file, or only the ``first``.
+        max_prompt_chars: refuse pairs whose prompt is longer (a rejected record).
+        split: ``train`` or ``test``: only that side of a split by test case (every pair of a test
+            case is on one side; :func:`llmsec.data.formats.preference.emit`). null: every pair.
+        test_size, seed: the split's held-out fraction of pairs and its seed.
+        follow_symlinks: follow symbolic links out of the folder.
+
+    A file that cannot be read or split, a test case without a good entry, or a pair whose two
+    answers are identical is a rejected record with its file, line and reason.
+
+    Raises:
+        FormatError: a folder without any ``.c``/``.cpp`` file.
+    """
+    if view not in ("write", "repair") or variants not in ("all", "first"):
+        raise ValueError(f"view must be 'write' or 'repair' and variants 'all' or 'first', got {view!r}, "
+                         f"{variants!r}")
+    files = (walk_files(path, lambda p: p.suffix in _SUFFIXES, follow_symlinks=follow_symlinks)
+             if path.is_dir() else [(path, None)])
+    if not files:
+        raise FormatError(f"{path}: no Juliet .c/.cpp test-case files found (expected testcases/CWE*/...)")
+    candidates: list[Candidate] = []
+    for file, refused in files:
+        if refused:
+            candidates.append(Candidate(str(file), 1, None, refused))
+            continue
+        try:
+            code = read_bounded(file).decode("utf-8")
+            examples = list(_split_file(file, code, anonymize=True))
+        except UnicodeDecodeError:
+            candidates.append(Candidate(str(file), 1, None, "not valid UTF-8"))
+            continue
+        except SourceError as exc:
+            if not path.is_dir():
+                raise
+            candidates.append(Candidate(str(file), 1, None, str(exc)))
+            continue
+        except ValueError as exc:
+            candidates.append(Candidate(str(file), 1, None, str(exc)))
+            continue
+        found = list(_file_pairs(file, examples, view, variants, max_prompt_chars))
+        if not found and not any(_entry_kind(e.meta["function"]) for e in examples) and not path.is_dir():
+            found = [Candidate(str(file), 1, None, "no bad or good entry function inside #ifndef OMITBAD / "
+                                                    "OMITGOOD")]
+        candidates += found
+    yield from emit(candidates, report, split=split, test_size=test_size, seed=seed)
