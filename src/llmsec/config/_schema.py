@@ -53,6 +53,37 @@ class ModelConfig(_Strict):
     revision: str | None = Field(
         None, description="The hub revision (branch, tag or commit) of a Hugging Face id; unused for local paths."
     )
+    attn_implementation: str | None = Field(
+        None,
+        description="The attention kernel (transformers `attn_implementation`): `eager`, `sdpa`, `flash_attention_2`, "
+        "`flash_attention_3`, `flex_attention` or a hub kernel id; null: transformers' choice (sdpa where it can).",
+    )
+    device_map: str | dict[str, int | str] | None = Field(
+        None,
+        description="Where the weights are placed (transformers `device_map`): `auto` (split over the GPUs, then the "
+        "CPU), `cpu`, `cuda:0`, or a module-to-device mapping; null: one device, placed by the trainer. Not with "
+        "several processes (`accelerate launch`), which place the model themselves.",
+    )
+    rope_scaling: dict[str, Any] | None = Field(
+        None,
+        description="RoPE scaling laid over the model config's `rope_parameters`, e.g. `{rope_type: linear, factor: "
+        "2.0}` or `{rope_type: yarn, factor: 4.0}`; the model's `rope_theta` and pre-training length are kept.",
+    )
+    max_context: int | None = Field(
+        None,
+        ge=1,
+        description="The longest sequence the model takes: the config's `max_position_embeddings` and the "
+        "tokenizer's `model_max_length`; raise it with `rope_scaling` to go past the pre-training length.",
+    )
+
+    @model_validator(mode="after")
+    def _rope_type_named(self) -> ModelConfig:
+        if self.rope_scaling is not None and not ({"rope_type", "type"} & self.rope_scaling.keys()):
+            raise ValueError(
+                "model.rope_scaling needs a rope_type (linear, dynamic, yarn, longrope, llama3), "
+                f"got {self.rope_scaling}"
+            )
+        return self
 
 
 AdapterMethod = Literal["full", "lora", "dora", "qlora"]

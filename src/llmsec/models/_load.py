@@ -53,6 +53,8 @@ def load_tokenizer(model: ModelConfig | str) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
     tokenizer = _from_pretrained(AutoTokenizer, cfg, path)
+    if cfg.max_context is not None:
+        tokenizer.model_max_length = cfg.max_context
     if tokenizer.pad_token is None:
         fallback = tokenizer.eos_token or tokenizer.unk_token
         if fallback is None:
@@ -117,12 +119,13 @@ def load_model(
 
         tokenizer = load_tokenizer(cfg)
         kwargs.update(_label_kwargs(labels))
+        kwargs = model_settings(cfg, path, kwargs)
         loaded = _from_pretrained(AutoModelForSequenceClassification, cfg, path, **kwargs)
         loaded.config.pad_token_id = tokenizer.pad_token_id
     else:
         from transformers import AutoModelForCausalLM
 
-        loaded = _from_pretrained(AutoModelForCausalLM, cfg, path, **kwargs)
+        loaded = _from_pretrained(AutoModelForCausalLM, cfg, path, **model_settings(cfg, path, kwargs))
     if quantization is not None and quantization.bits == 4:
         disable_cpu_4bit_packing(loaded)
     loaded.eval()
@@ -184,6 +187,55 @@ def _label_kwargs(labels: Sequence[str] | None) -> dict[str, Any]:
         "id2label": dict(enumerate(labels)),
         "label2id": {label: i for i, label in enumerate(labels)},
     }
+
+
+def model_settings(cfg: ModelConfig, path: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``from_pretrained`` keyword arguments with the recipe's model settings laid over ``kwargs``.
+
+    ``attn_implementation`` and ``device_map`` pass through (a ``device_map`` set
+    in the recipe wins over the quantized load's own); ``rope_scaling`` and
+    ``max_context`` change the model's config, loaded here and passed as ``config``
+    (with the classifier's label keys, which then belong to it).
+
+    Raises:
+        ValueError: RoPE scaling on a model without rotary embeddings, or a maximum
+            context past the learned position table of one without.
+    """
+    out = dict(kwargs)
+    if cfg.attn_implementation is not None:
+        out["attn_implementation"] = cfg.attn_implementation
+    if cfg.device_map is not None:
+        out["device_map"] = cfg.device_map
+    if cfg.rope_scaling is not None or cfg.max_context is not None:
+        from transformers import AutoConfig
+
+        config_keys = {k: out.pop(k) for k in ("num_labels", "id2label", "label2id") if k in out}
+        config = _from_pretrained(AutoConfig, cfg, path, **config_keys)
+        _override_context(config.get_text_config(), cfg)
+        out["config"] = config
+    return out
+
+
+def _override_context(config: Any, cfg: ModelConfig) -> None:
+    """Lay ``rope_scaling`` over the config's RoPE parameters and set the maximum context."""
+    rotary = getattr(config, "rope_parameters", None) is not None
+    if cfg.rope_scaling is not None:
+        if not rotary:
+            raise ValueError(f"model.rope_scaling: {cfg.name!r} ({config.model_type}) has no rotary position "
+                             "embeddings to scale; remove rope_scaling")
+        scaling = dict(cfg.rope_scaling)
+        if "type" in scaling:
+            scaling.setdefault("rope_type", scaling.pop("type"))
+        config.rope_parameters = {**config.rope_parameters, **scaling}
+        config.standardize_rope_params()
+        config.validate_rope()
+    if cfg.max_context is not None:
+        limit = getattr(config, "max_position_embeddings", None)
+        if not rotary and limit is not None and cfg.max_context > limit:
+            raise ValueError(f"model.max_context: {cfg.name!r} ({config.model_type}) learned {limit} positions and "
+                             f"cannot take {cfg.max_context}; set max_context to {limit} or less")
+        if rotary:
+            config.max_position_embeddings = cfg.max_context
 
 
 def _dtype(name: str) -> Any:
