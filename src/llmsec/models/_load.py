@@ -169,7 +169,9 @@ def adapter_labels(adapter_dir: Path) -> list[str] | None:
 
 
 def _adapter_base(adapter_dir: Path) -> str:
-    base = read_adapter_config(adapter_dir).get("base_model_name_or_path")
+    from ._portable import local_base  # the local copy of a portable base (upstream id, parent checkpoint)
+
+    base = read_adapter_config(adapter_dir).get("base_model_name_or_path") and local_base(adapter_dir)
     if not base:
         raise ModelNotFoundError(f"adapter checkpoint {adapter_dir} does not name its base model "
                                  "(base_model_name_or_path is empty in adapter_config.json)")

@@ -11,6 +11,7 @@ from typing import Any
 from ..config import ModelConfig, package_versions
 from ..config._schema import _StageBase
 from ..data import LoadReport, Record, fingerprint, load_records
+from ..models._portable import make_portable
 from ._checkpoint import MANIFEST, Checkpoint, is_checkpoint, now, read_checkpoint, write_manifest
 from ._distributed import barrier, is_main_process, world_size
 from ._resume import (
@@ -156,12 +157,14 @@ def save_checkpoint(
         (out / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest records the recipe
         tokenizer.save_pretrained(out)
         base_cfg = as_model_config(base)
+        portable = make_portable(out, base_cfg.name)  # adapter_config names a base that resolves elsewhere
         manifest: dict[str, Any] = {
             "format_version": 1,
             "created": now(),
             "stage": stage.model_dump(mode="json"),
             "base": base_cfg.name,
             "parent": parent_of(base),
+            **portable,
             "adapter": stage.adapter.method,
             "seed": seed,
             "data": data,
