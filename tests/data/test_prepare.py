@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmsec.data import Example, PrepareReport, get_task, load_records, prepare, record_to_dict
-from llmsec.data._prepare import as_sources
+from llmsec.data._load import as_sources
 
 FUNC = "int f{n}(int a) {{ int b[8]; b[a] = {n}; return b[0] + a * {n} + helper_{n}(a); }}"
 

@@ -39,10 +39,11 @@ from ._audit_dups import (
     twins_finding,
 )
 from ._audit_report import AuditReport, Finding
-from ._load import as_sources, load_sources
+from ._configs import AuditConfig
+from ._load import load_sources
 from ._records import Example, Record
 from ._split import record_group, split_records
-from .tasks import Task, get_task, record_text
+from .tasks import Task, record_text
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,9 @@ def _is_records(data: Any) -> bool:
     return first is None or isinstance(first, Record)
 
 
-def _load(data: Any, task: Task, format: str | None, options: Mapping[str, Any] | None,
-          max_samples: int | None, notes: list[str]) -> tuple[list[Record], list[str]]:
-    records, ids, loads = load_sources(as_sources(data, format, options), task=task, max_samples=max_samples)
+def _load(config: AuditConfig, notes: list[str]) -> tuple[list[Record], list[str]]:
+    task = config.task_obj
+    records, ids, loads = load_sources(config.source_list(), task=task, max_samples=config.max_samples)
     for src, _, report in loads:
         if report.task_rejected:
             notes.append(f"{src.name}: {report.task_rejected} records cannot serve task {task.name!r} and were "
@@ -88,28 +89,23 @@ def _where(record: Record, source: str) -> str:
 
 
 def audit(
-    data: Any,
+    data: Any = None,
     *,
-    task: str | Task,
     test_records: Sequence[Record] | None = None,
-    split: AuditSplit = "group",
-    format: str | None = None,
-    options: Mapping[str, Any] | None = None,
     source_ids: Sequence[str] | None = None,
-    max_samples: int | None = None,
-    probe_cap: int = PROBE_CAP,
-    folds: int = 5,
-    test_size: float = 0.2,
-    near: bool = True,
-    threshold: float = 0.8,
-    seed: int = 0,
-    strict: bool = False,
+    config: AuditConfig | None = None,
+    **settings: Any,
 ) -> AuditReport:
     """Audit a dataset for conflicting twins, duplicates, shortcuts, corpus markers and group leakage.
 
+    The settings are an :class:`AuditConfig` (given whole as ``config``, or built from the
+    keywords), as ``llmsec data audit`` and its YAML build it.
+
     Args:
         data: canonical records, or sources as :func:`prepare` takes them (a path, a
-            ``(path, format[, options])`` tuple, or a list of them), loaded and adapted to ``task``.
+            ``(path, format[, options])`` tuple, or a list of them), loaded and adapted to ``task``;
+            None when ``config`` lists the sources.
+        config: every setting below in one checked object (then give no other setting).
         task: a registered task name or a :class:`Task`.
         test_records: a given test set (``data`` is then the training set): the
             split-duplicate and group-leakage checks measure this split.
@@ -133,18 +129,34 @@ def audit(
         ValueError: an unknown split, no records, or source ids that do not match the records.
         AuditFindingsError: ``strict`` and a finding at warn or fail.
     """
+    if config is not None and settings:
+        raise ValueError(f"audit got a config and settings {sorted(settings)}: put them in the config")
+    if config is None:
+        if "near" in settings:
+            settings["near_dedup"] = settings.pop("near")
+        if settings.get("options") is None:
+            settings.pop("options", None)
+        given = data if data is not None and not _is_records(data) else []
+        config = AuditConfig(sources=given, **settings)
+    if data is None or not _is_records(data):
+        data = None
+    return _run(config, data, test_records, source_ids)
+
+
+def _run(config: AuditConfig, data: Sequence[Record] | None, test_records: Sequence[Record] | None,
+         source_ids: Sequence[str] | None) -> AuditReport:
     started = time.perf_counter()
-    task_obj = task if isinstance(task, Task) else get_task(task)
-    if split not in ("group", "random", "time", "none"):
-        raise ValueError(f"unknown split {split!r}; use group, random, time or none")
-    if not 2 <= folds <= 20:
-        raise ValueError(f"folds must be between 2 and 20, got {folds}")
+    task_obj = config.task_obj
+    split, probe_cap, folds, test_size = config.split, config.probe_cap, config.folds, config.test_size
+    near, threshold, seed, strict = config.near_dedup, config.threshold, config.seed, config.strict
     notes: list[str] = []
-    if _is_records(data):
+    if data is not None:
         records = [task_obj.adapt(r) for r in data]
         ids = list(source_ids) if source_ids is not None else None
+    elif config.sources:
+        records, ids = _load(config, notes)
     else:
-        records, ids = _load(data, task_obj, format, options, max_samples, notes)
+        records, ids = [], None
     n_train = len(records)
     if test_records is not None:
         records += [task_obj.adapt(r) for r in test_records]

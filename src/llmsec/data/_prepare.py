@@ -35,17 +35,18 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from ._configs import PrepareConfig
 from ._contamination import check_contamination
 from ._dedup import dedup as dedup_records
 from ._dedup import dedup_across
 from ._load import Source as Source  # re-exported: prepare's sources
-from ._load import SourceLike, as_sources, load_sources
+from ._load import SourceLike, load_sources
 from ._records import Conversation, Example, Record, record_to_dict
 from ._report import EmptyDatasetError
 from ._scrub import scrub as scrub_text
 from ._scrub import scrub_records
 from ._split import record_group, split_records
-from .tasks import VIEWS, Task, View, get_task
+from .tasks import Task, View
 
 logger = logging.getLogger(__name__)
 
@@ -404,30 +405,17 @@ def _save_dataset(out: Path, columns: Mapping[str, dict[str, list[Any]]]) -> Non
             ds_logging.enable_progress_bar()
 
 
-def prepare(
-    source: SourceLike | Sequence[SourceLike],
-    *,
-    task: str | Task,
-    out: str | Path,
-    format: str | None = None,
-    split: SplitName | None = "group",
-    test_size: float = 0.2,
-    dedup: bool = True,
-    near_dedup: bool = True,
-    scrub: bool = True,
-    scrub_ips: bool = False,
-    seed: int = 0,
-    max_samples: int | None = None,
-    view: View = "pair",
-    options: Mapping[str, Any] | None = None,
-    threshold: float = 0.8,
-    audit: bool = True,
-) -> PrepareReport:
+def prepare(source: PrepareConfig | SourceLike | Sequence[SourceLike], **settings: Any) -> PrepareReport:
     """Turn source files into a clean train/test dataset for ``task`` and report every count.
 
+    ``prepare(PrepareConfig(...))`` and the keyword form are the same call: the keywords
+    build a :class:`PrepareConfig` (what ``llmsec data prepare`` and its ``--config`` YAML
+    build too), so every setting is checked in one place.
+
     Args:
-        source: a path, a ``(path, format[, options])`` tuple, or a list of them
-            (several sources are concatenated, e.g. PhishTank phishing URLs + a benign list).
+        source: a :class:`PrepareConfig` (then no other argument), or a path, a
+            ``(path, format[, options])`` tuple, or a list of them (several sources are
+            concatenated, e.g. PhishTank phishing URLs + a benign list).
         task: a registered task name (``llmsec data tasks``) or a :class:`Task`.
         out: the output directory (created; an earlier prepare's output there is replaced).
         format: the format of sources that do not name one (default: ``jsonl`` for
@@ -453,22 +441,32 @@ def prepare(
         The :class:`PrepareReport` (also written as ``report.json`` and ``report.md``).
 
     Raises:
-        ValueError: bad arguments (unknown task/format/view/split, an option the
-            format lacks, a time split over records without times).
+        ValueError: bad settings (a pydantic ValidationError lists every bad one at once: unknown
+            format/view/split, a test size outside (0, 1)...), an option the format lacks, a time
+            split over records without times.
+        KeyError: an unknown task (with the valid names).
         EmptyDatasetError: nothing usable was left.
     """
+    if isinstance(source, PrepareConfig):
+        if settings:
+            raise ValueError(f"prepare got a PrepareConfig and settings {sorted(settings)}: put them in the config")
+        config = source
+    else:
+        if settings.get("options") is None:
+            settings.pop("options", None)
+        config = PrepareConfig(sources=source, **settings)
+    return run_prepare(config)
+
+
+def run_prepare(config: PrepareConfig) -> PrepareReport:
+    """:func:`prepare` with its settings in one checked object."""
     started = time.perf_counter()
-    task_obj = task if isinstance(task, Task) else get_task(task)
-    if view not in VIEWS:
-        raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
-    if view not in task_obj.views:
-        raise ValueError(f"task {task_obj.name!r} has no {view!r} view; its views are {', '.join(task_obj.views)}")
-    if split not in (None, "group", "time", "random"):
-        raise ValueError(f"unknown split {split!r}; use group, time, random or none")
-    if split is not None and not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size}")
-    sources = as_sources(source, format, options)
-    out = Path(out)
+    task_obj = config.task_obj
+    split, test_size, view, seed = config.split, config.test_size, config.view, config.seed
+    dedup, near_dedup, threshold = config.dedup, config.near_dedup, config.threshold
+    scrub, scrub_ips, max_samples, audit = config.scrub, config.scrub_ips, config.max_samples, config.audit
+    sources = config.source_list()
+    out = Path(config.out)
     report = PrepareReport(
         task=task_obj.name, view=view, split=split, test_size=test_size, seed=seed, out=str(out),
         task_kind=task_obj.kind,
