@@ -31,6 +31,7 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
+        self._aliases: dict[str, str] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator that registers its target under ``name``."""
@@ -43,21 +44,45 @@ class Registry(Generic[T]):
 
     def add(self, name: str, obj: T) -> None:
         """Register ``obj`` under ``name``; a name can be registered once."""
-        if name in self._items:
-            raise ValueError(f"{self.kind} {name!r} is already registered ({self._items[name]!r})")
+        if name in self._items or name in self._aliases:
+            raise ValueError(f"{self.kind} {name!r} is already registered ({self.get(name)!r})")
         self._items[name] = obj
 
+    def add_alias(self, alias: str, name: str) -> None:
+        """Let ``alias`` find the entry registered as ``name`` (not listed by :meth:`names`)."""
+        if alias in self._items or alias in self._aliases:
+            raise ValueError(f"{self.kind} {alias!r} is already registered ({self.get(alias)!r})")
+        if name not in self._items:
+            raise UnknownNameError(self.unknown_message(name))
+        self._aliases[alias] = name
+
+    def remove(self, name: str) -> T:
+        """Unregister ``name`` (and its aliases); returns what it held (tests, plugins)."""
+        name = self.canonical(name)
+        obj = self._items.pop(name)
+        self._aliases = {a: n for a, n in self._aliases.items() if n != name}
+        return obj
+
     def get(self, name: str) -> T:
-        """Return the implementation registered under ``name``."""
+        """Return the implementation registered under ``name`` (or one of its aliases)."""
         try:
-            return self._items[name]
+            return self._items[self._aliases.get(name, name)]
         except KeyError:
             raise UnknownNameError(self.unknown_message(name)) from None
+
+    def canonical(self, name: str) -> str:
+        """The registered name ``name`` stands for (itself, or the name an alias points to)."""
+        self.get(name)
+        return self._aliases.get(name, name)
+
+    def items(self) -> list[tuple[str, T]]:
+        """``(name, implementation)`` pairs in registration order (aliases left out)."""
+        return list(self._items.items())
 
     def unknown_message(self, name: str) -> str:
         """The error text for an unknown ``name``: valid names and a close match."""
         valid = ", ".join(sorted(self._items)) or "(none registered)"
-        close = difflib.get_close_matches(name, list(self._items), n=1)
+        close = difflib.get_close_matches(name, [*self._items, *self._aliases], n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         return f"unknown {self.kind} {name!r}.{hint} Valid {self.kind}s: {valid}."
 
@@ -66,7 +91,7 @@ class Registry(Generic[T]):
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._items
+        return name in self._items or name in self._aliases
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -25,7 +25,8 @@ def tiny(tiny_llama_dir: Path) -> tuple:
 
 
 def test_aliases_resolve() -> None:
-    assert MCQ.name == "mcq" and get_generation_task("sec-mcq") is MCQ and get_generation_task("cti-mcq") is MCQ
+    # the generation tasks are the data tasks: "mcq", "cti-rcm", ... are their aliases
+    assert MCQ.name == "sec-mcq" and get_generation_task("mcq") is MCQ and get_generation_task("cti-mcq") is MCQ
     assert get_generation_task("cve-to-cwe") is RCM and get_generation_task("vuln-detect") is None
 
 
@@ -66,9 +67,9 @@ def test_score_mcq_rcm_vsp_ate() -> None:
     true = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"  # 9.8
     m, rows = score_generation(VSP, [Example("d", true), Example("d", true), Example("d", true)],
                                [true, "AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N", "no idea"])
-    assert m["mad"] == pytest.approx((0 + (9.8 - 5.3)) / 2) and m["unparsed"] == 1 and m["exact_vector"] == 1 / 3
+    assert m["mad"] == pytest.approx((0 + (9.8 - 5.3)) / 2) and m["unparsed"] == 1 and m["vector_exact_match"] == 1 / 3
     m, _ = score_generation(ATE, [Example("r", "T1059, T1566")], ["T1059, T1003"])
-    assert m["f1"] == pytest.approx(0.5)
+    assert m["technique_f1"] == pytest.approx(0.5)
 
 
 def test_bad_generation_input() -> None:
@@ -78,7 +79,7 @@ def test_bad_generation_input() -> None:
         score_generation(MCQ, [Q, Q], ["", " "], source="mcq.json")
     with pytest.raises(ValueError, match=r"rcm\.tsv: record 0: label 'SQL injection' is outside"):
         score_generation(RCM, [Example("d", "SQL injection")], ["CWE-89"], source="rcm.tsv")
-    with pytest.raises(ValueError, match="is a Example, but task 'mcq' reads MultipleChoice"):
+    with pytest.raises(ValueError, match="is a Example, but task 'sec-mcq' reads MultipleChoice"):
         score_generation(MCQ, [Example("d", "A")], ["A"])
 
 

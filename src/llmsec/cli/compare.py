@@ -34,7 +34,8 @@ def compare_(
     from rich.table import Table
 
     from ..eval import compare, write_compare_report
-    from ..eval._report import METRIC_NAMES, _fmt
+    from ..eval._metric_registry import metric_title
+    from ..eval._report import _fmt
 
     console = Console()
     with user_errors():
@@ -48,7 +49,7 @@ def compare_(
     for r in comp["comparison"]:
         ci = f"[{_fmt(r['low'])}, {_fmt(r['high'])}]" if r.get("low") is not None else "n/a"
         style = "bold" if r.get("excludes_zero") else ""
-        table.add_row(METRIC_NAMES.get(r["metric"], (r["metric"], True))[0], _fmt(r["a"]), _fmt(r["b"]),
+        table.add_row(metric_title(r["metric"]), _fmt(r["a"]), _fmt(r["b"]),
                       _fmt(r["diff"]), ci, style=style)
     console.print(table)
     c = comp["adapted"].get("contamination") or {}

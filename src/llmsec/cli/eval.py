@@ -16,8 +16,9 @@ Quantize = Annotated[str | None, typer.Option("--quantize", help="Load with bits
 @app.command("eval")
 def eval_(
     model: Annotated[str, typer.Argument(help="A checkpoint directory, model directory or built-in model name.")],
-    task: Annotated[str | None, typer.Option(help="Task (vuln-detect, mcq, cti-rcm, cti-vsp, cti-ate, corpus, "
-                                             "...); default: the checkpoint's.")] = None,
+    task: Annotated[str | None, typer.Option(help="Task or alias (`llmsec data tasks`: vuln-detect, sec-mcq/mcq, "
+                                             "cve-to-cwe/cti-rcm, cvss-predict/cti-vsp, attack-technique/cti-ate, "
+                                             "corpus, ...); default: the checkpoint's.")] = None,
     data: Annotated[str | None, typer.Option(help="Test set (path or builtin:NAME/test); default: the "
                                              "checkpoint's recorded eval set.")] = None,
     format_: Annotated[str | None, typer.Option("--format", help="Source format of --data.")] = None,
@@ -44,16 +45,16 @@ def eval_(
     from rich.console import Console
     from rich.markup import escape
 
-    from ..eval import evaluate, write_model_card, write_report
+    from ..eval import EvalConfig, evaluate, write_model_card, write_report
     from ._progress import eval_progress
 
     console = Console()
     with user_errors(), eval_progress():
-        result = evaluate(model, task=task, data=data, data_format=format_, max_samples=max_samples,
-                          max_length=max_length, batch_size=batch_size, quantize=quantize, few_shot=few_shot,
-                          few_shot_data=few_shot_data, max_new_tokens=max_new_tokens, strict=strict,
-                          baseline_train=baseline_train, require_head=require_head, audit=audit,
-                          method=method)
+        config = EvalConfig(model=model, task=task, data=data, data_format=format_, max_samples=max_samples,
+                            max_length=max_length, batch_size=batch_size, quantize=quantize, few_shot=few_shot,
+                            few_shot_data=few_shot_data, max_new_tokens=max_new_tokens, strict=strict,
+                            baseline_train=baseline_train, require_head=require_head, audit=audit, method=method)
+        result = evaluate(config)
         files = write_report(result, out, predictions=predictions)
         card_path = None
         if card:
@@ -73,7 +74,8 @@ def print_result(console: Any, result: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from ..eval._report import METRIC_NAMES, _fmt
+    from ..eval._metric_registry import metric_keys, metric_title
+    from ..eval._report import _fmt
 
     table = Table(title=escape(f"{result['task']}: {result['model']['name']} ({result.get('method')}, "
                                f"{result['n']} items)"))
@@ -83,8 +85,8 @@ def print_result(console: Any, result: dict[str, Any]) -> None:
     table.add_column("metric")
     for name, _ in rows:
         table.add_column(name, justify="right")
-    for k in (k for k in METRIC_NAMES if any(k in m for _, m in rows)):
-        table.add_row(METRIC_NAMES[k][0], *(_fmt(m.get(k, float("nan"))) for _, m in rows))
+    for k in metric_keys(*(m for _, m in rows)):
+        table.add_row(metric_title(k), *(_fmt(m.get(k, float("nan"))) for _, m in rows))
     console.print(table)
     c = result.get("contamination") or {}
     if c.get("warning"):

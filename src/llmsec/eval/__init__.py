@@ -4,7 +4,8 @@ from ._baseline import TfidfBaseline, tfidf_baseline
 from ._bootstrap import BootstrapCI, paired_bootstrap
 from ._card import model_card, write_model_card
 from ._classify import classifier_probs, zero_shot_probs
-from ._compare import compare, compare_markdown, compare_results, write_compare_report
+from ._compare import compare, compare_markdown, compare_metrics, compare_results, write_compare_report
+from ._config import EvalConfig
 from ._ctibench import (
     CTIBENCH_TASKS,
     CtiBenchItem,
@@ -20,18 +21,22 @@ from ._extract import extract_choice, extract_cvss_vector, extract_cwe, extract_
 from ._generate import GENERATION_TASKS, GenerationTask, build_prompt, generate_texts, score_generation
 from ._lineage import ContaminationError, contamination_check, training_sources
 from ._lm import answer_perplexity, perplexity
+from ._metric_registry import METRICS, Metric, compute_metrics, get_metric, metric_title, register_metric
 from ._metrics import VDPoint, detection_metrics, paired_metrics, vd_operating_point, vd_score
 from ._report import markdown_report, write_report
 
 __all__ = [
     "CTIBENCH_TASKS",
     "GENERATION_TASKS",
+    "METRICS",
     "SCHEMA_VERSION",
     "BootstrapCI",
     "ContaminationError",
     "CtiBenchItem",
     "CtiBenchScore",
+    "EvalConfig",
     "GenerationTask",
+    "Metric",
     "TfidfBaseline",
     "VDPoint",
     "answer_perplexity",
@@ -40,7 +45,9 @@ __all__ = [
     "classifier_probs",
     "compare",
     "compare_markdown",
+    "compare_metrics",
     "compare_results",
+    "compute_metrics",
     "contamination_check",
     "cvss_base_score",
     "cvss_mad",
@@ -53,13 +60,16 @@ __all__ = [
     "extract_cwe_ids",
     "extract_technique_ids",
     "generate_texts",
+    "get_metric",
     "markdown_report",
+    "metric_title",
     "model_card",
     "paired_bootstrap",
     "paired_metrics",
     "parse_quantize",
     "perplexity",
     "read_ctibench_outputs",
+    "register_metric",
     "score_ctibench",
     "score_generation",
     "technique_set_f1",

@@ -9,7 +9,8 @@ from typing import Any
 
 from ..train import Checkpoint, read_checkpoint
 from ._lineage import lineage_summary
-from ._report import METRIC_NAMES, _fmt
+from ._metric_registry import METRICS, metric_keys, metric_title
+from ._report import _fmt
 
 __all__ = ["model_card", "write_model_card"]
 
@@ -26,9 +27,9 @@ def _card_metadata(checkpoint: Checkpoint, results: Sequence[dict[str, Any]]) ->
     adapter = checkpoint.manifest.get("adapter")
     index_results = []
     for r in results:
-        metrics = [{"type": k, "name": METRIC_NAMES.get(k, (k, True))[0], "value": round(float(v), 6)}
+        metrics = [{"type": k, "name": metric_title(k), "value": round(float(v), 6)}
                    for k, v in r["metrics"].items()
-                   if k in METRIC_NAMES and isinstance(v, int | float) and v == v]
+                   if k in METRICS and isinstance(v, int | float) and v == v]
         index_results.append({
             "task": {"type": _HF_TASK.get(r.get("kind", ""), "text-classification"), "name": r["task"]},
             "dataset": {"name": str(r["data"]["source"]), "type": str(r["data"].get("format") or "jsonl")},
@@ -58,9 +59,9 @@ def model_card(checkpoint: Checkpoint | str | Path, results: dict[str, Any] | Se
     for r in runs:
         rows = [("this model", r["metrics"])] + ([("TF-IDF baseline", r["baseline"]["metrics"])]
                                                  if r.get("baseline") else [])
-        keys = [k for k in METRIC_NAMES if any(k in m for _, m in rows)]
+        keys = metric_keys(*(m for _, m in rows))
         lines += [f"`{r['task']}` on `{r['data']['source']}` ({r['n']} items, {r.get('method')}):", "",
-                  "| | " + " | ".join(METRIC_NAMES[k][0] for k in keys) + " |", "|---|" + "---:|" * len(keys)]
+                  "| | " + " | ".join(metric_title(k) for k in keys) + " |", "|---|" + "---:|" * len(keys)]
         lines += [f"| {name} | " + " | ".join(_fmt(m.get(k, float("nan"))) for k in keys) + " |" for name, m in rows]
         c = r.get("contamination") or {}
         if c.get("checked") and not c.get("clean"):

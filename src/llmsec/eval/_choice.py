@@ -14,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..data import MultipleChoice
+from ..data import MultipleChoice, Task
 from ..data.tasks import mcq_choice
-from ._generate import LETTERS, GenerationTask, build_prompt
+from ..data.tasks._answers import LETTERS
+from ._generate import build_prompt
 from ._lm import masked_logprobs
 from ._progress import progress
 
 __all__ = ["choice_logprobs", "score_choices"]
 
 
-def choice_logprobs(model: Any, tokenizer: Any, task: GenerationTask, records: Sequence[MultipleChoice], *,
+def choice_logprobs(model: Any, tokenizer: Any, task: Task, records: Sequence[MultipleChoice], *,
                     shots: Sequence[MultipleChoice] = (), batch_size: int = 8,
                     max_length: int = 1024) -> list[list[float]]:
     """Per question, the summed log-probability of each choice as the answer.

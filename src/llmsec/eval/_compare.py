@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,63 +10,27 @@ from typing import Any
 import numpy as np
 
 from ._bootstrap import paired_bootstrap
+from ._metric_registry import METRICS, get_metric, metric_title
 
-__all__ = ["compare", "compare_markdown", "compare_results", "write_compare_report"]
+__all__ = ["compare", "compare_markdown", "compare_metrics", "compare_results", "write_compare_report"]
 
 logger = logging.getLogger(__name__)
 
-#: Main metrics compared with an interval, per result kind.
-DETECTION_METRICS = ("accuracy", "f1", "mcc", "roc_auc")
-
-
-def _binary_counts(y: np.ndarray, pred: np.ndarray) -> tuple[int, int, int, int]:
-    tp = int(np.sum((pred == 1) & (y == 1)))
-    fp = int(np.sum((pred == 1) & (y == 0)))
-    fn = int(np.sum((pred == 0) & (y == 1)))
-    tn = int(np.sum((pred == 0) & (y == 0)))
-    return tp, fp, fn, tn
-
-
-def _metric_fn(name: str, n_labels: int) -> Callable[[np.ndarray, np.ndarray], float]:
-    """``f(y_true, probs) -> value`` on an item subset (binary metrics in numpy, for speed)."""
-    from sklearn.metrics import f1_score, matthews_corrcoef, roc_auc_score
-
-    def accuracy(y: np.ndarray, p: np.ndarray) -> float:
-        return float(np.mean(p.argmax(-1) == y))
-
-    def f1(y: np.ndarray, p: np.ndarray) -> float:
-        if n_labels != 2:
-            return float(f1_score(y, p.argmax(-1), average="macro", labels=list(range(n_labels)), zero_division=0))
-        tp, fp, fn, _ = _binary_counts(y, p.argmax(-1))
-        return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
-
-    def mcc(y: np.ndarray, p: np.ndarray) -> float:
-        if n_labels != 2:
-            return float(matthews_corrcoef(y, p.argmax(-1)))
-        tp, fp, fn, tn = _binary_counts(y, p.argmax(-1))
-        denom = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
-        return (tp * tn - fp * fn) / denom if denom else 0.0
-
-    def roc_auc(y: np.ndarray, p: np.ndarray) -> float:
-        if len(np.unique(y)) < 2:
-            return float("nan")
-        if n_labels == 2:
-            from scipy.stats import rankdata
-
-            ranks = rankdata(p[:, 1])
-            n_pos = int(y.sum())
-            n_neg = len(y) - n_pos
-            return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-        if len(np.unique(y)) < n_labels:
-            return float("nan")
-        return float(roc_auc_score(y, p, multi_class="ovr", labels=list(range(n_labels))))
-
-    return {"accuracy": accuracy, "f1": f1, "mcc": mcc, "roc_auc": roc_auc}[name]
+def compare_metrics(result: dict[str, Any]) -> list[str]:
+    """The metrics ``compare`` bootstraps for a result: the registered ones it holds that read its rows and
+    are marked ``compare`` (registration order), and its main metric."""
+    kind, main, held = result.get("kind"), result.get("main_metric"), result.get("metrics")
+    return [name for name, metric in METRICS.items()
+            if (held is None or name in held) and metric.applies(kind) and (metric.compare or name == main)]
 
 
 def compare_results(a: dict[str, Any], b: dict[str, Any], *, n_resamples: int = 1000, seed: int = 0,
                     confidence: float = 0.95) -> list[dict[str, Any]]:
-    """One row per main metric: ``a``'s and ``b``'s values, ``b - a`` and its paired bootstrap interval.
+    """One row per compared metric: ``a``'s and ``b``'s values, ``b - a`` and its paired bootstrap interval.
+
+    Each metric is computed by its registered function (:mod:`._metric_registry`) on the
+    same resampled items of both results; a result without per-item rows (perplexity)
+    gets the difference of its main metric only.
 
     Raises:
         ValueError: the two results were not measured on the same items.
@@ -78,35 +41,31 @@ def compare_results(a: dict[str, Any], b: dict[str, Any], *, n_resamples: int = 
     if a["n"] != b["n"]:
         raise ValueError(f"prediction counts differ: {a['model']['name']} scored {a['n']} items, "
                          f"{b['model']['name']} {b['n']}; compare on the same data")
-    rows: list[dict[str, Any]] = []
-    kind = a.get("kind")
-    if kind == "detection" and a.get("items") and b.get("items"):
-        y = np.array([it["label"] for it in a["items"]])
-        if not np.array_equal(y, [it["label"] for it in b["items"]]):
-            raise ValueError("the two results have different true labels item by item: they were not scored on "
-                             "the same items in the same order")
-        pa = np.array([it["probs"] for it in a["items"]])
-        pb = np.array([it["probs"] for it in b["items"]])
-        for name in DETECTION_METRICS:
-            fn = _metric_fn(name, pa.shape[1])
-            rows.append(_row(name, True, lambda idx, fn=fn: (fn(y[idx], pa[idx]), fn(y[idx], pb[idx])), len(y),
-                             n_resamples, seed, confidence))
-    elif kind == "generation" and a.get("items") and b.get("items"):
-        va = [it["value"] for it in a["items"]]
-        vb = [it["value"] for it in b["items"]]
-        name, higher = a["main_metric"], a["higher_is_better"]
-
-        def mean_of(values: list[float | None], idx: np.ndarray) -> float:
-            kept = [values[i] for i in idx if values[i] is not None]
-            return math.fsum(kept) / len(kept) if kept else float("nan")
-
-        rows.append(_row(name, higher, lambda idx: (mean_of(va, idx), mean_of(vb, idx)), len(va),
-                         n_resamples, seed, confidence))
-    else:  # perplexity: no per-item values, the difference only
+    ia, ib = a.get("items"), b.get("items")
+    names = compare_metrics(a) if ia and ib else []
+    if not names:  # perplexity: no per-item values, the difference only
         name = a.get("main_metric", "perplexity")
         va, vb = float(a["metrics"][name]), float(b["metrics"][name])
-        rows.append({"metric": name, "higher_is_better": False, "a": va, "b": vb, "diff": vb - va,
-                     "low": None, "high": None, "excludes_zero": None})
+        return [{"metric": name, "higher_is_better": a.get("higher_is_better", False), "a": va, "b": vb,
+                 "diff": vb - va, "low": None, "high": None, "excludes_zero": None}]
+    truth = "label" if "label" in ia[0] else "truth"
+    if [it[truth] for it in ia] != [it[truth] for it in ib]:
+        raise ValueError("the two results have different true labels item by item: they were not scored on "
+                         "the same items in the same order")
+    import sklearn
+
+    rows: list[dict[str, Any]] = []
+    # the inputs were validated once, by evaluate: the resamples skip scikit-learn's per-call checks
+    with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
+        for name in names:
+            fn = get_metric(name).fn
+            assert fn is not None
+
+            def pair(idx: np.ndarray, fn: Callable[..., float] = fn) -> tuple[float, float]:
+                return float(fn([ia[i] for i in idx])), float(fn([ib[i] for i in idx]))
+
+            rows.append(_row(name, get_metric(name).higher_is_better, pair, len(ia), n_resamples, seed,
+                             confidence))
     return rows
 
 
@@ -157,7 +116,7 @@ def compare(
 
 def compare_markdown(comp: dict[str, Any]) -> str:
     """The side-by-side table."""
-    from ._report import METRIC_NAMES, _fmt
+    from ._report import _fmt
 
     a, b = comp["base"], comp["adapted"]
     lines = [f"# Compare on `{comp['task']}`", "",
@@ -174,11 +133,12 @@ def compare_markdown(comp: dict[str, Any]) -> str:
             verdict = "B better" if better else "B worse"
         elif r.get("excludes_zero") is False:
             verdict = "no significant difference"
-        title = METRIC_NAMES.get(r["metric"], (r["metric"], True))[0]
+        title = metric_title(r["metric"])
         lines.append(f"| {title} | {_fmt(r['a'])} | {_fmt(r['b'])} | {_fmt(r['diff'])} | {ci} | {verdict} |")
     if b.get("baseline"):
         lines += ["", "TF-IDF baseline on the same items: " + ", ".join(
-            f"{k} {_fmt(b['baseline']['metrics'].get(k, float('nan')))}" for k in DETECTION_METRICS)]
+            f"{r['metric']} {_fmt(b['baseline']['metrics'].get(r['metric'], float('nan')))}"
+            for r in comp["comparison"])]
     return "\n".join(lines) + "\n"
 
 

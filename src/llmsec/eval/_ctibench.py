@@ -34,7 +34,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._extract import extract_choice, extract_cvss_vector, extract_cwe, extract_technique_ids
+from ..data.tasks._answers import cvss_base_score, set_prf
+from ..data.tasks._extract import extract_choice, extract_cvss_vector, extract_cwe, extract_technique_ids
 
 __all__ = [
     "CTIBENCH_TASKS",
@@ -196,20 +197,6 @@ def _normalise_truth(task: str, value: str) -> str | None:
     return None
 
 
-def cvss_base_score(vector: str) -> float | None:
-    """The CVSS v3.x base score of ``vector`` (``cvss.CVSS3``), or ``None`` when it is not valid.
-
-    The vector needs its ``CVSS:3.0/`` or ``CVSS:3.1/`` prefix.
-    """
-    from cvss import CVSS3
-    from cvss.exceptions import CVSSError
-
-    try:
-        return float(CVSS3(vector).scores()[0])
-    except CVSSError:
-        return None
-
-
 def cvss_mad(predicted: list[str | None], truth: list[str]) -> float:
     """Mean absolute deviation between predicted and true CVSS v3 base scores (CTI-VSP's metric).
 
@@ -236,18 +223,10 @@ def cvss_mad(predicted: list[str | None], truth: list[str]) -> float:
 
 def technique_set_f1(predicted: set[str], truth: set[str]) -> float:
     """F1 between a predicted and a true set of ATT&CK technique ids (0 when either is empty)."""
-    return _set_prf(predicted, truth)[2]
+    return set_prf(predicted, truth)[2]
 
 
 # --- scoring -------------------------------------------------------------------
-
-
-def _set_prf(pred: set[str], truth: set[str]) -> tuple[float, float, float]:
-    tp = len(pred & truth)
-    precision = tp / len(pred) if pred else 0.0
-    recall = tp / len(truth) if truth else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
 
 
 def _score_item(task: str, item: int, truth: str, answer: str | None) -> CtiBenchItem:
@@ -357,7 +336,7 @@ def _ate_details(items: list[CtiBenchItem]) -> dict[str, float]:
     for it in items:
         pred = set(it.prediction.split(", ")) if it.prediction else set()
         truth = set(it.truth.split(", "))
-        p, r, _ = _set_prf(pred, truth)
+        p, r, _ = set_prf(pred, truth)
         precisions.append(p)
         recalls.append(r)
         tp, n_pred, n_true = tp + len(pred & truth), n_pred + len(pred), n_true + len(truth)

@@ -16,6 +16,7 @@ from ..data import (
     Example,
     MultipleChoice,
     Record,
+    Task,
     conversation_records,
     corpus_texts,
     fingerprint,
@@ -29,20 +30,14 @@ from ..data._load import BUILTIN_PREFIX
 from ..train import Checkpoint, is_checkpoint, read_checkpoint
 from ._choice import choice_logprobs, score_choices
 from ._classify import classifier_probs, zero_shot_probs
-from ._generate import (
-    GenerationTask,
-    build_prompt,
-    generate_texts,
-    generation_task_names,
-    get_generation_task,
-    score_generation,
-)
+from ._config import EvalConfig
+from ._generate import build_prompt, generate_texts, score_generation
 from ._lineage import ContaminationError, contamination_check, eval_source, lineage_summary, load_training
 from ._lineage import training_sources as _training_sources
 from ._lm import answer_perplexity, perplexity
-from ._metrics import detection_metrics
+from ._metric_registry import compute_metrics, get_metric
 
-__all__ = ["SCHEMA_VERSION", "ContaminationError", "detection_summary", "evaluate", "parse_quantize"]
+__all__ = ["SCHEMA_VERSION", "ContaminationError", "EvalConfig", "detection_summary", "evaluate", "parse_quantize"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,63 +45,29 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 
 
-def evaluate(
-    model: str | Path | Checkpoint | ModelConfig,
-    *,
-    task: str | None = None,
-    data: str | Path | None = None,
-    data_format: str | None = None,
-    max_samples: int | None = None,
-    max_length: int = 256,
-    batch_size: int = 8,
-    quantize: str | int | None = None,
-    few_shot: int = 0,
-    few_shot_data: str | Path | None = None,
-    max_new_tokens: int | None = None,
-    strict: bool = False,
-    contamination: bool = True,
-    baseline: bool = True,
-    baseline_train: str | Path | None = None,
-    require_head: bool = False,
-    audit: bool = True,
-    method: str | None = None,
-) -> dict[str, Any]:
-    """Measure ``model`` on ``task`` using the records in ``data``.
+def evaluate(model: str | Path | Checkpoint | ModelConfig | EvalConfig, **options: Any) -> dict[str, Any]:
+    """Measure a model on a task's held-out data, as an :class:`EvalConfig` says.
 
-    Detection tasks report accuracy, precision, recall, F1, MCC, ROC-AUC, PR-AUC,
-    FPR and VD-S, from the checkpoint's classification head when it has one and
-    zero-shot (asking the task's question) otherwise, beside a TF-IDF + logistic
-    regression baseline. Knowledge and CTI tasks (``mcq``, ``cti-rcm``,
-    ``cti-vsp``, ``cti-ate`` and their aliases) generate answers greedily, in
-    batches, and score what :mod:`llmsec.eval` extracts from them. Corpus tasks
-    report perplexity; instruction sets the perplexity of the reference answers.
-    A contamination check against the lineage's training data runs first.
+    ``evaluate(EvalConfig(model=..., task=..., data=...))``, or the same fields as keywords:
+    ``evaluate(model, task=..., data=...)`` (keywords given with an EvalConfig override its fields).
+
+    The task decides how the model is scored: a task with ``answers`` (``sec-mcq``,
+    ``cve-to-cwe``, ``cvss-predict``, ``attack-technique``, their aliases such as ``mcq``,
+    ``cti-rcm``, ``cti-vsp``, ``cti-ate``) is answered greedily, in batches, and what its
+    answers extract is scored, unless a checkpoint brings a classification head; a
+    classification task reports accuracy, precision, recall, F1, MCC, ROC-AUC, PR-AUC,
+    FPR and VD-S (and any other metric the task names), from the checkpoint's head when it
+    has one and zero-shot (asking the task's question) otherwise, beside a TF-IDF + logistic
+    regression baseline; a corpus task reports perplexity, an instructions task the
+    perplexity of the reference answers. A contamination check against the lineage's
+    training data runs first (as code when the task's input is code, ``Task.code``).
 
     Args:
-        model: a built-in name, model directory, checkpoint or ModelConfig.
-        task: a registered task or generation task; default: the checkpoint's task.
-        data: the test set; default: the eval set recorded in the checkpoint's manifest.
-        data_format: the source format (guessed from the suffix when None).
-        max_samples: score only the first N records.
-        max_length: token budget of each input.
-        batch_size: items per forward pass / generate call.
-        quantize: ``"4bit"``/``"8bit"`` (or 4/8) to load through bitsandbytes.
-        few_shot: K solved examples before each question (generation tasks).
-        few_shot_data: where the examples come from; default: the data's train split
-            (``builtin:NAME`` for ``builtin:NAME/test``), else the first K test records
-            (which are then not scored).
-        max_new_tokens: answer length (default: the task's).
-        strict: refuse a contaminated test set instead of warning.
-        contamination: run the contamination check.
-        baseline: fit and score the TF-IDF baseline (detection tasks).
-        baseline_train: the baseline's training data; default: the lineage's training data.
-        require_head: a detection task needs the checkpoint's classification head (no zero-shot).
-        method: how a multiple-choice task is answered: ``generate`` (the default: greedy
-            text, the letter extracted) or ``loglik`` (each choice scored by its log-likelihood
-            as the answer, as lm-evaluation-harness does; the standard for small models).
-        audit: audit the training/test split of a detection task first (``llmsec.data.audit_split``:
-            shortcuts, conflicting twins, duplicates, group leakage); with ``strict``, a failing finding
-            is an error.
+        model: a built-in name, model directory, checkpoint or ModelConfig; or the whole EvalConfig.
+        **options: :class:`EvalConfig` fields (``task``, ``data``, ``data_format``, ``max_samples``,
+            ``max_length``, ``batch_size``, ``quantize``, ``few_shot``, ``few_shot_data``,
+            ``max_new_tokens``, ``strict``, ``contamination``, ``baseline``, ``baseline_train``,
+            ``require_head``, ``audit``, ``method``); see its field descriptions.
 
     Returns:
         The results dict (see ``docs/evaluation.md``): ``schema_version``, ``task``,
@@ -115,26 +76,27 @@ def evaluate(
 
     Raises:
         ContaminationError: ``strict`` and the test set overlaps the training data.
-        ValueError: bad input (labels outside the task's set, no head with ``require_head``, ...).
+        ValueError: bad input (an unknown option, labels outside the task's set, no head with
+            ``require_head``, ...).
     """
+    config = _eval_config(model, options)
     started = time.perf_counter()
-    spec = _model_config(model)
+    spec = config.model
     checkpoint = read_checkpoint(spec.name) if is_checkpoint(spec.name) else None
-    task_name = task or (checkpoint.task if checkpoint else None)
+    task_name = config.task or (checkpoint.task if checkpoint else None)
     if not task_name:
         raise ValueError(f"no task given for {spec.name} and it is not a checkpoint that records one; pass --task")
-    gen_task = get_generation_task(task_name)
-    if method not in (None, "generate", "loglik"):
-        raise ValueError(f"unknown method {method!r}; use 'generate' or 'loglik'")
-    if method == "loglik" and (gen_task is None or gen_task.record_type is not MultipleChoice):
+    if task_name not in TASKS:
+        raise ValueError(TASKS.unknown_message(task_name))
+    task_obj = get_task(task_name)
+    method = config.method
+    if method == "loglik" and not (task_obj.generates and task_obj.record_type is MultipleChoice):
         raise ValueError(f"method 'loglik' scores multiple-choice tasks (sec-mcq, cybermetric, cti-mcq), "
                          f"not {task_name!r}")
-    task_obj = get_task(task_name) if task_name in TASKS else None
-    if checkpoint is not None and checkpoint.labels and task_obj is not None:
-        gen_task = None  # a trained head answers an open-label task (cve-to-cwe) as a classifier
-    if gen_task is None and task_obj is None:
-        raise ValueError(f"unknown task {task_name!r}; detection/LM tasks: {', '.join(TASKS.names())}; "
-                         f"generation tasks: {', '.join(generation_task_names())}")
+    # a trained head answers an open-label task (cve-to-cwe) as a classifier
+    generate = task_obj.generates and not (checkpoint is not None and checkpoint.labels
+                                           and task_obj.kind == "classification")
+    data, data_format = config.data, config.data_format
     if data is None:
         if checkpoint is None:
             raise ValueError(f"no --data given and {spec.name} is not an llmsec checkpoint with an eval set; "
@@ -144,8 +106,9 @@ def evaluate(
         logger.info("evaluating on the eval set recorded in %s: %s", checkpoint.path, data)
     source = str(data)
     if data_format is None:
-        data_format = _default_format(source, gen_task, task_obj)
-    records, _ = load_records(data, data_format, max_samples=max_samples)
+        data_format = _default_format(source, task_obj)
+    records, _ = load_records(data, data_format, max_samples=config.max_samples)
+    quant = parse_quantize(config.quantize) if config.quantize else None
 
     result: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -153,74 +116,85 @@ def evaluate(
         "task": task_name,
         "model": {"name": spec.name, "kind": checkpoint.kind if checkpoint else "base",
                   "base": checkpoint.base if checkpoint else spec.name,
-                  "quantize": f"{parse_quantize(quantize).bits}bit" if quantize else None},
+                  "quantize": f"{quant.bits}bit" if quant else None},
         "data": {"source": source, "format": data_format, "fingerprint": _fingerprint(data)},
         "lineage": lineage_summary(checkpoint),
         "baseline": None,
         "audit": None,
         "warnings": [],
     }
-    shots, records, few_shot_source = _few_shots(gen_task, records, few_shot, few_shot_data, source, data_format)
-    if contamination:
-        code = bool(task_obj is not None and task_obj.code)  # vuln-detect, cwe-classify: compared as code
-        result["contamination"] = contamination_check(checkpoint, records, test_source=source, strict=strict, code=code)
+    shots, records, few_shot_source = _few_shots(task_obj if generate else None, records, config.few_shot,
+                                                 config.few_shot_data, source, data_format)
+    if config.contamination:
+        result["contamination"] = contamination_check(checkpoint, records, test_source=source, strict=config.strict,
+                                                      code=task_obj.code)
         if result["contamination"].get("warning"):
             result["warnings"].append(f"contamination: {result['contamination']['warning']}")
     else:
         result["contamination"] = {"checked": False, "summary": "not checked (disabled)"}
     result["n"] = len(records)
-    quant = parse_quantize(quantize) if quantize else None
 
     from ..models import load_model, load_tokenizer
 
     tokenizer = load_tokenizer(spec)
-    if gen_task is not None and method == "loglik":
+    few_shot = {"k": len(shots), "source": few_shot_source} if shots else None
+    if generate and method == "loglik":
         net = load_model(spec, quantization=quant)
-        scores = choice_logprobs(net, tokenizer, gen_task, records, shots=shots,  # type: ignore[arg-type]
-                                 batch_size=batch_size, max_length=4 * max_length)
+        scores = choice_logprobs(net, tokenizer, task_obj, records, shots=shots,  # type: ignore[arg-type]
+                                 batch_size=config.batch_size, max_length=4 * config.max_length)
         metrics, items = score_choices(records, scores)  # type: ignore[arg-type]
         result.update(kind="multiple-choice", method="loglik", metrics=metrics, items=items, main_metric="accuracy",
-                      higher_is_better=True, few_shot={"k": len(shots), "source": few_shot_source} if shots else None)
-    elif gen_task is not None:
+                      higher_is_better=True, few_shot=few_shot)
+    elif generate:
         net = load_model(spec, quantization=quant)
-        prompts = [build_prompt(gen_task, r, tokenizer, shots) for r in records]
-        outputs = generate_texts(net, tokenizer, prompts, max_new_tokens=max_new_tokens or gen_task.max_new_tokens,
-                                 batch_size=batch_size, max_length=4 * max_length)
-        metrics, items = score_generation(gen_task, records, outputs, source=source)
+        prompts = [build_prompt(task_obj, r, tokenizer, shots) for r in records]
+        outputs = generate_texts(net, tokenizer, prompts,
+                                 max_new_tokens=config.max_new_tokens or task_obj.max_new_tokens,
+                                 batch_size=config.batch_size, max_length=4 * config.max_length)
+        metrics, items = score_generation(task_obj, records, outputs, source=source)
         result.update(kind="generation", method="generation", metrics=metrics, items=items,
-                      main_metric=gen_task.metric, higher_is_better=gen_task.higher_is_better,
-                      few_shot={"k": len(shots), "source": few_shot_source} if shots else None,
-                      unparsed=[r["index"] for r in items if not r["parsed"]])
-    elif task_obj is not None and task_obj.kind not in ("corpus", "instructions") \
+                      main_metric=task_obj.main_metric,
+                      higher_is_better=get_metric(task_obj.main_metric).higher_is_better,
+                      few_shot=few_shot, unparsed=[r["index"] for r in items if not r["parsed"]])
+    elif task_obj.kind not in ("corpus", "instructions") \
             and (task_obj.labels or isinstance(records[0], Example)):
-        _detect(result, spec, checkpoint, task_obj, records, source, tokenizer, quant, max_length, batch_size,
-                require_head, load_model)
-        found = _detection_train(result, checkpoint, baseline_train, source, data_format) \
-            if baseline or audit else None
+        _detect(result, spec, checkpoint, task_obj, records, source, tokenizer, quant, config, load_model)
+        found = _detection_train(result, checkpoint, config.baseline_train, source, data_format) \
+            if config.baseline or config.audit else None
         if found is not None:
             train, train_source = found
-            if baseline:
-                result["baseline"] = _baseline(result, train, train_source, records)
-            if audit:
-                result["audit"] = _audit(result, train, records, task_name, strict)
-    elif task_obj is not None and (task_obj.name == "instructions" or task_obj.record_type.__name__ == "Conversation"):
+            if config.baseline:
+                result["baseline"] = _baseline(result, train, train_source, records, task_obj)
+            if config.audit:
+                result["audit"] = _audit(result, train, records, task_name, config.strict)
+    elif task_obj.kind == "instructions":
         net = load_model(spec, quantization=quant)
         rows = prompt_completion_rows(conversation_records(records))
         result.update(kind="answer-perplexity", method="answer-perplexity", main_metric="answer_perplexity",
                       higher_is_better=False,
-                      metrics=answer_perplexity(net, tokenizer, rows, max_length=2 * max_length, batch_size=batch_size))
+                      metrics=answer_perplexity(net, tokenizer, rows, max_length=2 * config.max_length,
+                                                batch_size=config.batch_size))
     else:
         net = load_model(spec, quantization=quant)
         result.update(kind="perplexity", method="perplexity", main_metric="perplexity", higher_is_better=False,
-                      metrics=perplexity(net, tokenizer, corpus_texts(records), max_length=max_length,
-                                         batch_size=batch_size))
+                      metrics=perplexity(net, tokenizer, corpus_texts(records), max_length=config.max_length,
+                                         batch_size=config.batch_size))
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
 
 
-def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | None, task_obj: Any,
+def _eval_config(model: Any, options: dict[str, Any]) -> EvalConfig:
+    """The EvalConfig of a call: the one given (``options`` override its fields), else built from keywords."""
+    if isinstance(model, EvalConfig):
+        if not options:
+            return model
+        return EvalConfig.model_validate({**model.model_dump(exclude_unset=True), **options})
+    return EvalConfig(model=model, **options)
+
+
+def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | None, task_obj: Task,
             records: Sequence[Record], source: str, tokenizer: Any, quant: QuantizationConfig | None,
-            max_length: int, batch_size: int, require_head: bool, load_model: Any) -> None:
+            config: EvalConfig, load_model: Any) -> None:
     examples = [r for r in records if isinstance(r, Example)]
     if len(examples) != len(records):
         raise ValueError(f"{source}: {len(records) - len(examples)} of {len(records)} records are not labelled "
@@ -228,7 +202,8 @@ def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | 
     labels = list(task_obj.labels) or sorted({r.label for r in examples})
     _check_labels(examples, labels, source, task_obj.name)
     texts = [r.text for r in examples]
-    if _detection_method(spec, checkpoint, task_obj, tokenizer, require_head) == "classifier":
+    max_length = config.max_length
+    if _detection_method(spec, checkpoint, task_obj, tokenizer, config.require_head) == "classifier":
         assert checkpoint is not None and checkpoint.labels
         head = list(checkpoint.labels)
         if task_obj.open_labels:
@@ -239,7 +214,7 @@ def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | 
             raise ValueError(f"{checkpoint.path}: checkpoint labels {head} differ from task "
                              f"{task_obj.name!r}'s {labels}; evaluate it on the task it was trained for")
         net = load_model(spec, head="classifier", labels=head, quantization=quant)
-        probs = classifier_probs(net, tokenizer, texts, max_length=max_length, batch_size=batch_size)
+        probs = classifier_probs(net, tokenizer, texts, max_length=max_length, batch_size=config.batch_size)
         probs = np.pad(probs, ((0, 0), (0, len(labels) - len(head))))
         method = "classifier"
     else:
@@ -247,7 +222,8 @@ def _detect(result: dict[str, Any], spec: ModelConfig, checkpoint: Checkpoint | 
         probs = zero_shot_probs(net, tokenizer, texts, labels, instruction=task_obj.instruction, max_length=max_length)
         method = "zero-shot"
     y_true = np.array([labels.index(r.label) for r in examples])
-    result.update(kind="detection", method=method, labels=labels, metrics=detection_summary(y_true, probs),
+    result.update(kind="detection", method=method, labels=labels,
+                  metrics=detection_summary(y_true, probs, task_obj.metrics),
                   main_metric="f1", higher_is_better=True, items=_detection_items(y_true, probs))
 
 
@@ -274,10 +250,10 @@ def check_scorable(model: str | Path | Checkpoint | ModelConfig, task: str, *, r
     :func:`evaluate` would raise after loading and scoring everything else
     (no task head and no chat template to ask zero-shot). Other tasks pass.
     """
-    if task not in TASKS or (get_generation_task(task) is not None):
+    if task not in TASKS:
         return
     task_obj = get_task(task)
-    if not task_obj.labels:  # an open-label task is a detection task only for labelled records
+    if task_obj.generates or not task_obj.labels:  # an open-label task is a detection task only for labelled records
         return
     from ..models import load_tokenizer
 
@@ -297,9 +273,10 @@ def _check_labels(examples: Sequence[Example], labels: Sequence[str], source: st
                          "fix the labels or evaluate with the matching --task")
 
 
-def _detection_items(y_true: np.ndarray, probs: np.ndarray) -> list[dict[str, Any]]:
+def _detection_items(y_true: np.ndarray, probs: np.ndarray, digits: int | None = 6) -> list[dict[str, Any]]:
     preds = probs.argmax(-1)
-    return [{"index": i, "label": int(t), "pred": int(p), "probs": [round(float(x), 6) for x in row]}
+    return [{"index": i, "label": int(t), "pred": int(p),
+             "probs": [float(x) if digits is None else round(float(x), digits) for x in row]}
             for i, (t, p, row) in enumerate(zip(y_true, preds, probs, strict=True))]
 
 
@@ -327,7 +304,7 @@ def _detection_train(result: dict[str, Any], checkpoint: Checkpoint | None, base
 
 
 def _baseline(result: dict[str, Any], train: list[Record], train_source: str,
-              records: Sequence[Record]) -> dict[str, Any]:
+              records: Sequence[Record], task: Task) -> dict[str, Any]:
     """The TF-IDF + logistic-regression baseline scored on the same items."""
     from ._baseline import tfidf_baseline
 
@@ -337,7 +314,7 @@ def _baseline(result: dict[str, Any], train: list[Record], train_source: str,
     probs = fitted.predict_proba([r.text for r in examples])
     y_true = np.array([labels.index(r.label) for r in examples])
     return {"method": "tfidf-logreg", "train_source": train_source, "n_train": fitted.n_train,
-            "metrics": detection_summary(y_true, probs), "items": _detection_items(y_true, probs)}
+            "metrics": detection_summary(y_true, probs, task.metrics), "items": _detection_items(y_true, probs)}
 
 
 def _audit(result: dict[str, Any], train: list[Record], records: Sequence[Record], task: str,
@@ -354,7 +331,7 @@ def _audit(result: dict[str, Any], train: list[Record], records: Sequence[Record
     return report.compact()
 
 
-def _few_shots(task: GenerationTask | None, records: list[Record], k: int, few_shot_data: str | Path | None,
+def _few_shots(task: Task | None, records: list[Record], k: int, few_shot_data: str | Path | None,
                source: str, data_format: str | None) -> tuple[list[Record], list[Record], str | None]:
     """``(shots, records to score, where the shots came from)``."""
     if k <= 0:
@@ -379,12 +356,26 @@ def _few_shots(task: GenerationTask | None, records: list[Record], k: int, few_s
     return pool[:k], records, where
 
 
-def detection_summary(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:
-    """Detection metrics from class probabilities (binary: class 1 is the positive class)."""
-    n_labels = probs.shape[1]
-    y_pred = probs.argmax(-1)
-    scores = probs[:, 1] if n_labels == 2 else probs
-    return detection_metrics(y_true, y_pred, y_score=scores, labels=list(range(n_labels)))
+#: The metrics every detection result reports (binary: class 1 is the positive class; VD-S binary only).
+DETECTION_METRICS = ("accuracy", "precision", "recall", "f1", "f1_macro", "mcc", "fpr", "roc_auc", "pr_auc", "vd_s")
+
+
+def detection_summary(y_true: np.ndarray, probs: np.ndarray, extra: Sequence[str] = ()) -> dict[str, float]:
+    """Detection metrics from class probabilities, each computed by its registered function.
+
+    Args:
+        y_true: the true class indices.
+        probs: ``(n, n_labels)`` class probabilities (binary: class 1 is the positive class).
+        extra: more registered metrics to compute (a task's ``metrics``); those that do not
+            read detection rows are skipped.
+    """
+    y_true = np.asarray(y_true)
+    probs = np.asarray(probs, dtype=float)
+    if len(y_true) == 0:
+        raise ValueError("y_true is empty: nothing to score; pass at least one item")
+    names = [m for m in DETECTION_METRICS if m != "vd_s" or probs.shape[1] == 2]
+    items = _detection_items(y_true, probs, digits=None)
+    return {"n": len(y_true), **compute_metrics("detection", items, [*names, *extra])}
 
 
 def parse_quantize(value: str | int | QuantizationConfig) -> QuantizationConfig:
@@ -404,14 +395,20 @@ def parse_quantize(value: str | int | QuantizationConfig) -> QuantizationConfig:
     return QuantizationConfig(bits=int(text), compute_dtype=compute)  # type: ignore[arg-type]
 
 
-def _default_format(source: str, gen_task: GenerationTask | None, task_obj: Any) -> str | None:
-    """The format to read ``source`` with when none is given: guessed from the suffix, else the task's."""
-    if gen_task and gen_task.default_format and source.endswith(".tsv"):
-        return gen_task.default_format
+def _default_format(source: str, task: Task) -> str | None:
+    """The format to read ``source`` with when none is given: guessed from the suffix, else the task's.
+
+    A ``.tsv`` file given to a task scored by generation is read with the task's CTIBench format
+    (``ctibench-rcm`` for ``cve-to-cwe``) when it reads one: CTIBench ships its sheets as TSV.
+    """
+    if task.generates and source.endswith(".tsv"):
+        sheet = next((f for f in task.formats if f.startswith("ctibench-")), None)
+        if sheet is not None:
+            return sheet
     try:
         guess_format(resolve_source(source))
     except ValueError:
-        return task_obj.default_format if task_obj is not None else None
+        return task.default_format
     return None
 
 

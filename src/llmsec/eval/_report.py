@@ -8,30 +8,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ._metric_registry import metric_keys, metric_title
+
 __all__ = ["markdown_report", "write_report"]
 
 logger = logging.getLogger(__name__)
-
-# metric key -> (title, higher is better); the order is the report's column order
-METRIC_NAMES: dict[str, tuple[str, bool]] = {
-    "accuracy": ("accuracy", True),
-    "precision": ("precision", True),
-    "recall": ("recall", True),
-    "f1": ("F1", True),
-    "f1_macro": ("F1 (macro)", True),
-    "mcc": ("MCC", True),
-    "roc_auc": ("ROC-AUC", True),
-    "pr_auc": ("PR-AUC", True),
-    "fpr": ("FPR", False),
-    "vd_s": ("VD-S (FNR @ FPR<=0.5%)", False),
-    "mad": ("CVSS MAD", False),
-    "exact_vector": ("exact vector", True),
-    "unparsed": ("unparsed", False),
-    "perplexity": ("perplexity", False),
-    "bits_per_byte": ("bits per byte", False),
-    "answer_perplexity": ("answer perplexity", False),
-}
-
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
@@ -54,11 +35,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _metric_keys(*metric_sets: dict[str, Any]) -> list[str]:
-    present = set().union(*(m.keys() for m in metric_sets if m))
-    return [k for k in METRIC_NAMES if k in present]
-
-
 def markdown_report(result: dict[str, Any], plots: list[str] | None = None) -> str:
     """The report a person reads: what was measured, the table beside the baseline, the caveats."""
     model = result["model"]
@@ -75,8 +51,8 @@ def markdown_report(result: dict[str, Any], plots: list[str] | None = None) -> s
     if result.get("baseline"):
         rows.append((f"TF-IDF + logistic regression (trained on {result['baseline']['n_train']} items)",
                      result["baseline"]["metrics"]))
-    keys = _metric_keys(*(m for _, m in rows))
-    lines += ["## Metrics", "", "| model | " + " | ".join(METRIC_NAMES[k][0] for k in keys) + " |",
+    keys = metric_keys(*(m for _, m in rows))
+    lines += ["## Metrics", "", "| model | " + " | ".join(metric_title(k) for k in keys) + " |",
               "|---|" + "---:|" * len(keys)]
     for name, metrics in rows:
         lines.append(f"| {name} | " + " | ".join(_fmt(metrics.get(k, float("nan"))) for k in keys) + " |")

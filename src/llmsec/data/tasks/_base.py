@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from ..._registry import Registry
 from .._records import Conversation, Document, Example, Message, MultipleChoice, Record
+from ._answers import Answers
 
 View = Literal["pair", "conversation", "corpus"]
 VIEWS: tuple[View, ...] = ("pair", "conversation", "corpus")
@@ -38,7 +39,8 @@ class Task:
         description: one line for ``llmsec data tasks``.
         labels: the label set of a classification task; empty for open sets
             (taken from the data) and for non-classification tasks.
-        metrics: names of the metrics the task reports (computed by the eval layer).
+        metrics: names of the metrics the task reports: each one is registered in the metric
+            registry (``llmsec.eval.METRICS``) and computed and reported by ``evaluate``.
         instruction: the question asked when an Example is rendered as a conversation
             (and by zero-shot evaluation).
         default_format: the source format this task is usually read from.
@@ -47,7 +49,8 @@ class Task:
         formats: the source formats the task reads naturally (``default_format`` first).
         group_key: what ``group`` means for this task: what must not straddle a split.
         views: the views the task renders (``pair``, ``conversation``, ``corpus``).
-        code: de-duplicate its texts as code (comments dropped, case kept).
+        code: the input is code: de-duplicated, and checked for contamination, as code
+            (comments dropped, case kept).
         adapter: turns an accepted record into the task's record, raising
             :class:`TaskRecordError` with the reason when it cannot; must be idempotent.
         corpus: renders an adapted record as corpus text (default :func:`record_text`).
@@ -58,6 +61,11 @@ class Task:
         prompt: the question asked about an adapted record, in training conversations and at
             evaluation alike (default: the record's own benchmark prompt, ``meta['prompt']``, when
             it has one, else :attr:`instruction` and the text; see :meth:`prompt_text`).
+        answers: how a generated answer is extracted and scored (:class:`Answers`); set, the
+            task is evaluated by generation (unless a checkpoint brings a classification head).
+        max_new_tokens: the answer length when the task is evaluated by generation.
+        main_metric: the metric a result is judged by (default: the first of :attr:`metrics`).
+        aliases: other names the task is found by (``cti-rcm`` for ``cve-to-cwe``).
     """
 
     name: str
@@ -78,6 +86,10 @@ class Task:
     conversation: Callable[[Record], Conversation] | None = field(default=None, compare=False, repr=False)
     pair_text: Callable[[Record], str] | None = field(default=None, compare=False, repr=False)
     prompt: Callable[[Record], str] | None = field(default=None, compare=False, repr=False)
+    answers: Answers | None = field(default=None, compare=False, repr=False)
+    max_new_tokens: int = 64
+    main_metric: str = ""
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         bad = [v for v in self.views if v not in VIEWS]
@@ -85,6 +97,16 @@ class Task:
             raise ValueError(f"task {self.name!r}: unknown views {bad}; views are {list(VIEWS)}")
         if not self.formats:
             object.__setattr__(self, "formats", (self.default_format,))
+        if not self.main_metric and self.metrics:
+            object.__setattr__(self, "main_metric", self.metrics[0])
+        if self.main_metric and self.main_metric not in self.metrics:
+            raise ValueError(f"task {self.name!r}: main_metric {self.main_metric!r} is not one of its metrics "
+                             f"{list(self.metrics)}")
+
+    @property
+    def generates(self) -> bool:
+        """True when the task can be scored from generated text (it has :attr:`answers`)."""
+        return self.answers is not None
 
     @property
     def open_labels(self) -> bool:
@@ -230,11 +252,13 @@ TASKS: Registry[Task] = Registry("task")
 
 
 def register_task(task: Task) -> Task:
-    """Add a task to the registry and return it."""
+    """Add a task (and its :attr:`~Task.aliases`) to the registry and return it."""
     TASKS.add(task.name, task)
+    for alias in task.aliases:
+        TASKS.add_alias(alias, task.name)
     return task
 
 
 def get_task(name: str) -> Task:
-    """The registered task called ``name``."""
+    """The registered task called ``name`` (or one of its aliases)."""
     return TASKS.get(name)

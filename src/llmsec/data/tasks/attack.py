@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .._records import Conversation, Document, Example, Record
+from ._answers import TECHNIQUE_ANSWERS
 from ._base import Task, TaskRecordError, chat, register_task
 
 _TECHNIQUES = re.compile(r"^T\d{4}(\.\d{3})?(, T\d{4}(\.\d{3})?)*$")
@@ -96,4 +97,8 @@ ATTACK_TECHNIQUE = register_task(Task(
     adapter=_adapt,
     conversation=_conversation,
     corpus=_corpus,
+    answers=TECHNIQUE_ANSWERS,
+    max_new_tokens=64,
+    main_metric="technique_f1",
+    aliases=("cti-ate", "ate"),
 ))

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from .._records import Conversation, Example, Record
+from ._answers import CVSS_ANSWERS, CWE_ANSWERS
 from ._base import Task, TaskRecordError, chat, register_task, relabel
 from ._cwe_names import cwe_name
 
@@ -137,13 +138,16 @@ CVE_TO_CWE = register_task(Task(
     answer=_cwe_answer,
     adapter=_adapt_cwe,
     corpus=_cve_corpus,
+    answers=CWE_ANSWERS,
+    max_new_tokens=128,
+    aliases=("cti-rcm", "rcm"),
 ))
 
 CVSS_PREDICT = register_task(Task(
     name="cvss-predict",
     record_type=Example,
     description="predict the CVSS v3 base vector of a CVE description (generation)",
-    metrics=("cvss_mad", "vector_exact_match", "metric_accuracy"),
+    metrics=("mad", "vector_exact_match", "metric_accuracy"),
     instruction="Predict the CVSS v3.1 base vector of this vulnerability. Answer with the vector string.",
     kind="generation",
     default_format="nvd",
@@ -152,4 +156,7 @@ CVSS_PREDICT = register_task(Task(
     adapter=_adapt_cvss,
     conversation=_cvss_conversation,
     corpus=_cve_corpus,
+    answers=CVSS_ANSWERS,
+    max_new_tokens=64,
+    aliases=("cti-vsp", "vsp", "cvss"),
 ))

@@ -7,6 +7,7 @@ scores; prepare them to study the format, or hold them out for evaluation.
 from __future__ import annotations
 
 from .._records import MultipleChoice
+from ._answers import MCQ_ANSWERS
 from ._base import Task, register_task
 
 SEC_MCQ = register_task(Task(
@@ -19,4 +20,7 @@ SEC_MCQ = register_task(Task(
     default_format="cybermetric",
     formats=("cybermetric", "seceval", "ctibench-mcq", "jsonl"),
     group_key="meta['group'] when set (e.g. the source page a question was written from)",
+    answers=MCQ_ANSWERS,
+    max_new_tokens=16,
+    aliases=("mcq", "cybermetric", "cti-mcq", "seceval"),
 ))
