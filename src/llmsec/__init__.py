@@ -31,6 +31,7 @@ _LAZY = {
     "load_model": "llmsec.models",
     "load_tokenizer": "llmsec.models",
     "merge_adapter": "llmsec.models",
+    "export": "llmsec.models",
     # train
     "Checkpoint": "llmsec.train",
     "DomainPretrainer": "llmsec.train",

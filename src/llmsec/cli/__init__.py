@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._app import app
 
 # Register commands (import for side effect).
-from . import compare, data, demo, eval, explain, models, score, train, validate, vocab  # noqa: F401  isort: skip
+from . import compare, data, demo, eval, explain, export, models, score, train, validate, vocab  # noqa: F401  isort: skip
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._adapters import attach_adapter, trainable_parameters
 from ._builtin import BUILTIN_MODELS, BuiltinModel, ModelNotFoundError
+from ._export import export, gguf_logit_diff
 from ._list import list_models
 from ._load import load_model, load_tokenizer
 from ._merge import merge_adapter
@@ -36,9 +37,11 @@ __all__ = [
     "add_tokens_to",
     "attach_adapter",
     "bnb_config",
+    "export",
     "extend_model_dir",
     "extend_tokenizer",
     "extend_vocabulary",
+    "gguf_logit_diff",
     "is_adapter_dir",
     "list_models",
     "load_model",
