@@ -1,6 +1,14 @@
 """Recipe schema (typed, validated) and YAML in and out."""
 
-from ._io import RecipeError, apply_override, dump_recipe, load_recipe, package_versions, recipe_from_dict
+from ._io import (
+    RecipeError,
+    apply_override,
+    dump_recipe,
+    load_recipe,
+    package_versions,
+    recipe_from_dict,
+    safe_load_yaml,
+)
 from ._reference import recipe_reference
 from ._schema import (
     AdapterConfig,
@@ -35,4 +43,5 @@ __all__ = [
     "package_versions",
     "recipe_from_dict",
     "recipe_reference",
+    "safe_load_yaml",
 ]

@@ -2,6 +2,7 @@
 
 from ._audit import audit, audit_split
 from ._audit_report import AuditFindingsError, AuditReport, Finding, ProbeResult
+from ._configs import AuditConfig, PrepareConfig, SourceConfig
 from ._contamination import ContaminationReport, SourceCheck, check_contamination, verify_source
 from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
 from ._load import (
@@ -33,6 +34,7 @@ __all__ = [
     "BUILTIN_SETS",
     "FORMATS",
     "TASKS",
+    "AuditConfig",
     "AuditFindingsError",
     "AuditReport",
     "ContaminationReport",
@@ -50,6 +52,7 @@ __all__ = [
     "Message",
     "MultipleChoice",
     "Preference",
+    "PrepareConfig",
     "PrepareReport",
     "ProbeResult",
     "Record",
@@ -57,6 +60,7 @@ __all__ = [
     "ScrubReport",
     "Source",
     "SourceCheck",
+    "SourceConfig",
     "SourceReport",
     "Task",
     "TaskRecordError",
