@@ -16,17 +16,19 @@ export LLMSEC_HOME ?= $(CURDIR)/.cache/llmsec
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-# The oldest transformers llmsec supports (the GPU image's): a second environment in which
-# `make test-min` runs the training and model tests and the GPU benchmark's --tiny mode.
+# The oldest transformers llmsec supports (the GPU image's), with trl and peft at the floors
+# pyproject.toml names: a second environment in which `make test-min` runs the training and
+# model tests and the GPU benchmark's --tiny mode.
 MIN_VENV   ?= .venv-min
-MIN_SPEC   ?= transformers==5.17.0
+MIN_SPEC   ?= transformers==5.17.0 trl==1.16.0 peft==0.21.2
 MIN_STAMP  := $(MIN_VENV)/.llmsec-installed
 
 .PHONY: setup demo test test-min lint bench-demo fuzz clean
 
 setup: $(STAMP)
 
-# $(call install,VENV_DIR,EXTRA_REQUIREMENT): venv, torch, the project (+ the extra pin), built-in models.
+# $(call install,VENV_DIR,EXTRA_REQUIREMENTS): venv, torch, the project with every extra but gpu (.[dev]),
+# the extra pins, built-in models.
 define install
 	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
 	$(1)/bin/python -m pip install -q --upgrade pip
@@ -41,7 +43,7 @@ $(STAMP): pyproject.toml Makefile
 	$(call install,$(VENV),)
 
 $(MIN_STAMP): pyproject.toml Makefile
-	$(call install,$(MIN_VENV),"$(MIN_SPEC)")
+	$(call install,$(MIN_VENV),$(MIN_SPEC))
 
 demo: setup
 	$(BIN)/llmsec demo --out runs/demo

@@ -118,6 +118,9 @@ def attribute(
     if method == "rollout":
         return TokenScores(attention_rollout(model, input_ids, mask, pooled_index), probs)
 
+    from .._optional import require
+
+    require("captum", f"the {method!r} explanation")
     from captum.attr import LayerGradientXActivation, LayerIntegratedGradients
 
     layer = input_embedding(model)

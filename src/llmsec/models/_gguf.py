@@ -64,6 +64,9 @@ def convert_gguf(gguf: Path, out_dir: Path) -> Path:
     """
     if is_converted(out_dir, gguf):
         return out_dir
+    from .._optional import require
+
+    require("gguf", f"reading the GGUF model {gguf.name}")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     start = time.perf_counter()

@@ -63,6 +63,9 @@ def quantized_load_kwargs(
 
     import torch
 
+    from .._optional import require
+
+    require("bitsandbytes", f"{quantization.bits}-bit quantization (qlora, quantization:)")
     if torch.cuda.is_available():
         device_map: Any = {"": int(os.environ.get("LOCAL_RANK", "0"))}
     else:

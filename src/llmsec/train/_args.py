@@ -104,6 +104,35 @@ def installed_checkpointing_names(kwargs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# ``report_to`` integrations llmsec knows the package of: module name -> the pip requirement.
+TRACKERS = {"tensorboard": "tensorboard", "mlflow": "mlflow", "wandb": "wandb", "trackio": "trackio",
+            "comet_ml": "comet_ml", "clearml": "clearml", "dvclive": "dvclive", "swanlab": "swanlab"}
+
+
+def check_report_to(report_to: Any) -> None:
+    """Raise a clear error when a ``report_to`` tracker's package is not installed.
+
+    ``none``/``all`` and unknown names are left to transformers (``all`` uses the
+    installed ones). tensorboard is the ``tracking`` extra; the others are installed
+    by name. The event files of ``tensorboard`` go to ``<stage>/_trainer/runs/``.
+
+    Raises:
+        MissingExtraError: a named tracker is not installed.
+    """
+    from .._optional import MissingExtraError, install_hint, is_available
+
+    names = [report_to] if isinstance(report_to, str) else list(report_to or [])
+    for name in names:
+        if name not in TRACKERS:
+            continue
+        if name == "tensorboard":
+            if not (is_available("tensorboard") or is_available("tensorboardX")):
+                hint = install_hint("tensorboard")
+                raise MissingExtraError(f"trainer.report_to: tensorboard is not installed: {hint}")
+        elif not is_available(TRACKERS[name]):
+            raise MissingExtraError(f"trainer.report_to: {name} is not installed: pip install {TRACKERS[name]}")
+
+
 def check_trainer_keys(trainer: dict[str, Any], *, sft: bool, where: str = "trainer") -> list[str]:
     """Problems with a ``trainer:`` mapping: unknown or reserved keys (empty when fine)."""
     problems = []
@@ -157,6 +186,7 @@ def build_training_args(
         kwargs["eval_strategy"] = "epoch"
     kwargs.update(merge_fast_path(trainer, stage_kind or ("instruct" if sft else "pretrain"), cuda=cuda_available()))
     kwargs.update(output_dir=str(output_dir), seed=seed, data_seed=seed)
+    check_report_to(kwargs.get("report_to"))
     if global_batch_size is not None:
         kwargs["gradient_accumulation_steps"] = accumulation_steps(
             global_batch_size, int(kwargs["per_device_train_batch_size"]), world_size()
