@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from llmsec.cli import app
 from llmsec.config import DataConfig, ModelConfig, TransferStage
+from llmsec.eval import SCHEMA_VERSION
 from llmsec.train import TransferTrainer
 
 
@@ -27,7 +28,7 @@ def test_llmsec_eval_minilm_transfer_checkpoint(tmp_path: Path) -> None:
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     res = json.loads((out / "results.json").read_text())
-    assert res["schema_version"] == 1 and res["method"] == "classifier" and res["n"] == 40
+    assert res["schema_version"] == SCHEMA_VERSION == 2 and res["method"] == "classifier" and res["n"] == 40
     assert res["contamination"]["checked"] and res["contamination"]["report"]["n_train"] == 144
     assert res["baseline"]["n_train"] == 144 and res["baseline"]["metrics"]["accuracy"] > 0.5
     assert 0.0 <= res["metrics"]["roc_auc"] <= 1.0 and 0.0 <= res["metrics"]["vd_s"] <= 1.0

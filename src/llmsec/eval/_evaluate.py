@@ -42,7 +42,7 @@ __all__ = ["SCHEMA_VERSION", "ContaminationError", "EvalConfig", "detection_summ
 logger = logging.getLogger(__name__)
 
 #: Version of the ``results.json`` layout; bump it when a key changes meaning or goes away.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def evaluate(model: str | Path | Checkpoint | ModelConfig | EvalConfig, **options: Any) -> dict[str, Any]:
