@@ -59,3 +59,38 @@ def test_prepare_follows_symlinks_out_of_a_folder_only_when_asked(tmp_path: Path
     result = runner.invoke(app, [*args, "--follow-symlinks", "--out", str(tmp_path / "b")], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     assert "canary" in "".join(p.read_text() for p in (tmp_path / "b").glob("*.jsonl"))
+
+
+def test_prepare_reads_a_parquet_table_through_column_flags(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"func": [FUNC.format(n=n) for n in range(30)] + [""],
+                             "target": [n % 2 for n in range(30)] + [1]}), src)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["data", "prepare", str(src), "--task", "vuln-detect", "--out", str(out),
+                                 "--column", "code=func", "--column", "label=target",
+                                 "--option", 'labels=["safe", "vulnerable"]', "--split", "random",
+                                 "--no-audit"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["sources"][0]["format"] == "table"
+    assert (report["read"], report["loaded"], report["rejected"]) == (31, 30, 1)
+    assert report["sources"][0]["reasons"] == {"empty 'func'": 1}
+
+
+def test_prepare_takes_a_yaml_config_and_flags_override_it(tmp_path: Path) -> None:
+    src = _source(tmp_path)
+    cfg = tmp_path / "prep.yaml"
+    cfg.write_text(f"task: vuln-detect\nout: {tmp_path / 'a'}\nsources: [{src}]\nsplit: random\nseed: 3\n"
+                   "audit: false\n")
+    result = runner.invoke(app, ["data", "prepare", "--config", str(cfg), "--out", str(tmp_path / "b"),
+                                 "--test-size", "0.5"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert (report["split"], report["seed"], report["test_size"]) == ("random", 3, 0.5)
+    assert not (tmp_path / "a").exists()
+    cfg.write_text(f"task: vuln-detect\nout: {tmp_path / 'a'}\nsources: [{src}]\nsplit: sideways\ncolour: red\n")
+    bad = runner.invoke(app, ["data", "prepare", "--config", str(cfg)], env={"COLUMNS": "400"})
+    assert bad.exit_code != 0 and "unknown split 'sideways'" in bad.output and "colour" in bad.output

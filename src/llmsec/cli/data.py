@@ -49,19 +49,51 @@ def parse_options(items: list[str], n_sources: int) -> list[dict[str, Any]]:
     return per
 
 
+_PREPARE_FLAGS = ("split", "test_size", "dedup", "near_dedup", "scrub", "scrub_ips", "view", "seed", "max_samples",
+                  "audit")
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the flag ``name`` was set on the command line (not left at its default)."""
+    where = ctx.get_parameter_source(name)
+    return where is not None and where.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def parse_columns(items: list[str]) -> dict[str, str]:
+    """``FIELD=COLUMN`` items (``--column text=body``) as a ``columns`` mapping."""
+    out: dict[str, str] = {}
+    for item in items:
+        field, eq, column = item.partition("=")
+        if not eq or not field.strip() or not column.strip():
+            raise ValueError(f"--column {item!r} is not FIELD=COLUMN (e.g. --column text=body --column label=verdict)")
+        out[field.strip()] = column.strip()
+    return out
+
+
 @data_app.command("prepare")
 def prepare_command(
-    task: Annotated[str, typer.Option("--task", "-t", help="The task (`llmsec data tasks`).", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.", show_default=False)],
+    ctx: typer.Context,
+    task: Annotated[str | None, typer.Option("--task", "-t", help="The task (`llmsec data tasks`).",
+                                             show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory.", show_default=False)] = None,
     sources: Annotated[
-        list[str] | None, typer.Argument(help="Source files or folders (one or more; or use --source).",
-                                         show_default=False)
+        list[str] | None, typer.Argument(help="Source files or folders, `builtin:NAME` or `hf:OWNER/NAME[:SPLIT]` "
+                                         "(one or more; or use --source).", show_default=False)
     ] = None,
     source: Annotated[list[str] | None, typer.Option("--source", help="Another source (repeatable).")] = None,
     format_: Annotated[
         list[str] | None,
         typer.Option("--format", "-f", help="The sources' format: once for all, or once per source in order "
                                             "(`llmsec data formats`). Default: the task's usual format."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="A YAML file of prepare settings (task, out, sources, "
+                                  "split...; docs/data.md); flags given here override it.", show_default=False)
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", help="Map a record field to a table column, FIELD=COLUMN (repeatable): "
+                                      "text/code, label, group, time, prompt, answer, question, choices, messages."),
     ] = None,
     split: Annotated[str, typer.Option(help="group | time | random | none.")] = "group",
     test_size: Annotated[float, typer.Option(help="Fraction of records for the test split.")] = 0.2,
@@ -93,31 +125,43 @@ def prepare_command(
     from rich.markup import escape
     from rich.table import Table
 
-    from llmsec.data import prepare
+    from llmsec.data import PrepareConfig, prepare
+    from llmsec.data._configs import load_config
 
     with user_errors():
         paths = [*(sources or []), *(source or [])]
-        if not paths:
-            raise ValueError("no source given: `llmsec data prepare FILE --task T --out DIR`")
+        if not paths and config is None:
+            raise ValueError("no source given: `llmsec data prepare FILE --task T --out DIR` (or --config FILE)")
         formats = list(format_ or [])
         if len(formats) not in (0, 1, len(paths)):
             raise ValueError(f"{len(formats)} --format values for {len(paths)} sources: give one, or one per source")
         if split not in _SPLITS:
             raise ValueError(f"--split {split!r} is not one of {', '.join(_SPLITS)}")
         per_source = parse_options(option or [], len(paths))
-        if follow_symlinks:  # only folder sources walk (the formats that read a folder take the option)
-            for path, options in zip(paths, per_source, strict=True):
-                if Path(path).is_dir():
-                    options.setdefault("follow_symlinks", True)
-        specs = [
-            (path, formats[i] if len(formats) == len(paths) else (formats[0] if formats else None), per_source[i])
-            for i, path in enumerate(paths)
-        ]
-        report = prepare(
-            specs, task=task, out=out, split=None if split == "none" else split,  # type: ignore[arg-type]
-            test_size=test_size, dedup=dedup, near_dedup=near_dedup, scrub=scrub, scrub_ips=scrub_ips,
-            seed=seed, max_samples=max_samples, view=view, audit=audit,  # type: ignore[arg-type]
-        )
+        columns = parse_columns(column or [])
+        for path, options in zip(paths, per_source, strict=True):
+            if columns:
+                options.setdefault("columns", columns)
+            if follow_symlinks and Path(path).is_dir():  # only folder sources walk
+                options.setdefault("follow_symlinks", True)
+        values = {"split": split, "test_size": test_size, "dedup": dedup, "near_dedup": near_dedup, "scrub": scrub,
+                  "scrub_ips": scrub_ips, "view": view, "seed": seed, "max_samples": max_samples, "audit": audit}
+        given = {k: v for k, v in values.items()
+                 if config is None or _given(ctx, k)}
+        if paths:
+            fmts = formats if len(formats) == len(paths) else [formats[0] if formats else None] * len(paths)
+            given["sources"] = [{"path": path, "format": fmts[i], "options": per_source[i]}
+                                for i, path in enumerate(paths)]
+        given |= {k: v for k, v in (("task", task), ("out", out)) if v is not None}
+        if config is not None:
+            settings = load_config(PrepareConfig, config, overrides=given)
+        else:
+            for name, flag in (("task", "--task"), ("out", "--out")):
+                if name not in given:
+                    raise ValueError(f"{flag} is required (or give a --config file that sets {name})")
+            settings = PrepareConfig(**given)
+        report = prepare(settings)
+        out = Path(settings.out)
 
     console = Console()
     table = Table(title=f"llmsec data prepare: {report.task} ({report.view} view, split {report.split or 'none'})")
