@@ -157,6 +157,7 @@ def build_training_args(
     has_eval: bool = False,
     global_batch_size: int | None = None,
     stage_kind: str | None = None,
+    args_class: type | None = None,
     **extra: Any,
 ) -> Any:
     """Build the Hugging Face arguments object for one stage.
@@ -172,6 +173,9 @@ def build_training_args(
         stage_kind: the stage's kind; on a CUDA device its fast-path defaults
             (:func:`llmsec.train._fastpath.fast_path_settings`) go under the
             ``trainer:`` keys. Default: ``"instruct"`` when ``sft``, else ``"pretrain"``.
+        args_class: build this ``TrainingArguments`` subclass instead (e.g. ``trl.DPOConfig``; the
+            ``trainer:`` keys are still checked against ``TrainingArguments``, the stage passes the
+            class's own fields in ``extra``).
         **extra: stage-owned settings (e.g. ``max_length`` for SFT).
 
     Raises:
@@ -201,6 +205,8 @@ def build_training_args(
         kwargs.setdefault("dataloader_pin_memory", False)
         if world_size() > 1:  # several CPU processes: gloo workers (accelerate's MULTI_CPU)
             kwargs.setdefault("use_cpu", True)
+    if args_class is not None:
+        return args_class(**kwargs)
     if sft:
         from trl import SFTConfig
 
