@@ -50,3 +50,18 @@ def test_no_card_line_without_card(fake_eval: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", str(fake_eval), "--out", str(tmp_path / "r")], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     assert "model card" not in result.output
+
+
+def test_flags_become_one_eval_config(fake_eval: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+    monkeypatch.setattr(llmsec.eval, "evaluate", lambda config: seen.append(config) or dict(RESULT))
+    args = ["eval", str(fake_eval), "--task", "cti-rcm", "--max-samples", "3", "--quantize", "8bit",
+            "--method", "generate", "--no-audit", "--out", str(tmp_path / "r")]
+    result = runner.invoke(app, args, env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    (config,) = seen
+    assert isinstance(config, llmsec.eval.EvalConfig)
+    assert (config.model.name, config.task, config.max_samples, config.quantize, config.audit) == (
+        str(fake_eval), "cti-rcm", 3, "8bit", False)
+    bad = runner.invoke(app, ["eval", str(fake_eval), "--quantize", "3bit", "--out", str(tmp_path / "r")])
+    assert bad.exit_code != 0 and "quantize must be '4bit' or '8bit'" in bad.output
