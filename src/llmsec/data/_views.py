@@ -6,18 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._records import Conversation, Example, MultipleChoice, Record
+from ._records import Conversation, Example, Message, MultipleChoice, Preference, Record
 from ._report import EmptyDatasetError
 from ._tasks import Task, record_text
 
 
 def conversation_records(records: Sequence[Record], task: Task | None = None) -> list[Conversation]:
     """Conversations from records: Conversations as they are, Examples and multiple-choice questions
-    through ``task`` (its prompt and answer, as evaluation asks them)."""
+    through ``task`` (its prompt and answer, as evaluation asks them), preference pairs as their prompt
+    and chosen answer (supervised tuning on the preferred answers, before preference tuning)."""
     out = []
     for record in records:
         if isinstance(record, Conversation):
             out.append(record)
+        elif isinstance(record, Preference) and record.paired:
+            out.append(Conversation((Message("user", record.prompt), Message("assistant", str(record.chosen))),
+                                    dict(record.meta)))
         elif isinstance(record, Example | MultipleChoice) and task is not None:
             out.append(task.to_conversation(record))
         else:

@@ -10,8 +10,7 @@ import pytest
 from llmsec.data import Preference, load_records, record_to_dict
 from llmsec.data.formats import FormatError
 
-JULIET = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "vuln_code" / "juliet_c_v1.3" / "testcases"
-needs_juliet = pytest.mark.skipif(not JULIET.is_dir(), reason="needs ../shared/data (Juliet sample)")
+JULIET = Path("vuln_code") / "juliet_c_v1.3" / "testcases"
 
 
 def _write_jsonl(path: Path, rows: list[object]) -> Path:
@@ -94,9 +93,9 @@ def test_a_split_by_group_never_puts_one_group_on_both_sides(tmp_path: Path) -> 
     assert again == test  # deterministic
 
 
-@needs_juliet
-def test_juliet_pairs_prefer_the_good_variant_and_split_by_test_case() -> None:
-    src = JULIET / "CWE121_Stack_Based_Buffer_Overflow"
+@pytest.mark.integration
+def test_juliet_pairs_prefer_the_good_variant_and_split_by_test_case(shared_data: Path) -> None:
+    src = shared_data / JULIET / "CWE121_Stack_Based_Buffer_Overflow"
     pairs, report = load_records(src, "juliet-pairs")
     assert report.loaded > 30 and report.loaded + report.rejected == report.read
     assert all("identical" in r.reason or "no good entry" in r.reason for r in report.rejections)
@@ -111,9 +110,9 @@ def test_juliet_pairs_prefer_the_good_variant_and_split_by_test_case() -> None:
     assert not {p.group for p in train} & {p.group for p in test}
 
 
-@needs_juliet
-def test_juliet_repair_view_shows_the_bad_function() -> None:
-    one = next(JULIET.glob("CWE121_*/s01/*_11.c"))
+@pytest.mark.integration
+def test_juliet_repair_view_shows_the_bad_function(shared_data: Path) -> None:
+    one = next((shared_data / JULIET).glob("CWE121_*/s01/*_11.c"))
     pairs, _ = load_records(one, "juliet-pairs", view="repair", variants="first")
     assert len(pairs) == 1
     assert pairs[0].rejected in pairs[0].prompt and "Rewrite it without the flaw" in pairs[0].prompt
@@ -128,3 +127,14 @@ def test_one_group_cannot_be_split_and_trains_whole(tmp_path: Path) -> None:
     assert len(train) == 3
     with pytest.raises(EmptyDatasetError):
         load_records(path, "preference", split="test")
+
+
+def test_instruction_tuning_sees_a_pair_as_its_prompt_and_chosen_answer() -> None:
+    from llmsec.data import conversation_records
+
+    pair = Preference("Read a line.", chosen="fgets(b, n, stdin);", rejected="gets(b);", meta={"cwe": "CWE-242"})
+    (conv,) = conversation_records([pair])
+    assert conv.as_chat() == [{"role": "user", "content": "Read a line."},
+                              {"role": "assistant", "content": "fgets(b, n, stdin);"}]
+    with pytest.raises(ValueError, match="needs conversations"):
+        conversation_records([Preference("p", completion="gets(b);", label=False)])
