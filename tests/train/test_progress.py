@@ -66,3 +66,20 @@ def test_a_replacing_callback_is_the_only_display(tiny_bert_dir: Path, data_dir:
     assert own.steps == 3
     assert "3/3 [" not in captured.err, "transformers' bar must go when a callback replaces it (no double bars)"
     assert "'loss'" not in captured.out, "nor may transformers print the logs"
+
+
+def test_cli_bar_shows_and_disable_tqdm_turns_it_off(tiny_bert_dir: Path, data_dir: Path, tmp_path: Path) -> None:
+    """The CLI's rich bar (``RichProgress``) obeys the same one setting as transformers' bar."""
+    import io
+
+    from rich.console import Console
+
+    from llmsec.cli._progress import RichProgress
+
+    shown = io.StringIO()
+    _run(tiny_bert_dir, data_dir, tmp_path / "d", STEPS, callbacks=[RichProgress(Console(file=shown, width=100))])
+    assert "3/3" in shown.getvalue()
+    hidden = io.StringIO()
+    _run(tiny_bert_dir, data_dir, tmp_path / "e", {**STEPS, "disable_tqdm": True},
+         callbacks=[RichProgress(Console(file=hidden, width=100))])
+    assert hidden.getvalue() == ""

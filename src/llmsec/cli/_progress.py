@@ -12,7 +12,10 @@ from transformers import TrainerCallback
 
 
 class RichProgress(TrainerCallback):
-    """One bar per training run, with the latest loss in its description."""
+    """One bar per training run, with the latest loss in its description.
+
+    ``trainer: {disable_tqdm: true}`` turns it off, as it does transformers' own bar.
+    """
 
     replaces_printer = True  # the stages drop transformers' plain log printer when this is present
 
@@ -22,7 +25,7 @@ class RichProgress(TrainerCallback):
         self._task: Any = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if not state.is_world_process_zero:
+        if not state.is_world_process_zero or args.disable_tqdm:
             return
         self._progress = Progress(
             TextColumn("[bold blue]{task.description}"), BarColumn(), MofNCompleteColumn(),
