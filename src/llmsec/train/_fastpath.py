@@ -148,3 +148,19 @@ def _pretrain_collate(model: Any, eos_id: int | None, *, document_mask: bool) ->
         )
         return causal_collate
     return document_collate(eos_id, flatten=needs_flat_batch(model))
+
+
+def apply_training_levers(model: Any, levers: list[str], *, device_type: str) -> dict[str, str]:
+    """Apply the speed levers named: ``fused-lora``, ``flex``, ``offload``, ``compile`` (``._levers``).
+
+    None is on by default: each is a row of the performance ladder
+    (``benchmarks/bench_train_gpu.py``) and becomes a default only where a GPU run
+    shows it pays. Call it on the model with its adapter attached, before the
+    trainer is built; with ``offload`` keep the trainer's ``activation_checkpointing`` off.
+
+    Returns:
+        For each lever, what it did or why it was skipped.
+    """
+    from ._levers import apply_levers
+
+    return apply_levers(model, levers, device_type=device_type)
