@@ -34,8 +34,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..data.tasks import Task, get_task
 from ..data.tasks._answers import cvss_base_score, set_prf
-from ..data.tasks._extract import extract_choice, extract_cvss_vector, extract_cwe, extract_technique_ids
 
 __all__ = [
     "CTIBENCH_TASKS",
@@ -59,7 +59,6 @@ _WHAT = {
     "ate": "ATT&CK technique id",
 }
 _BLOCK = re.compile(r"^#####\s*(\d+)\s*#####[ \t]*\r?$", re.MULTILINE)
-_TECHNIQUE_LIST = re.compile(r"T\d{4}(?:\.\d{3})?(?:\s*,\s*T\d{4}(?:\.\d{3})?)*")
 
 
 @dataclass(frozen=True)
@@ -184,17 +183,15 @@ def _read_truth(path: Path, task: str) -> list[str]:
     return truths
 
 
+def _task(task: str) -> Task:
+    """The registered task a CTIBench sub-task is an alias of (``rcm`` -> ``cve-to-cwe``, ...)."""
+    return get_task(task)
+
+
 def _normalise_truth(task: str, value: str) -> str | None:
-    if task == "mcq":
+    if task == "mcq":  # CTI-MCQ questions have four choices
         return value.upper() if value.upper() in {"A", "B", "C", "D"} else None
-    if task == "rcm":
-        m = re.fullmatch(r"CWE-(\d+)", value, re.IGNORECASE)
-        return f"CWE-{int(m.group(1))}" if m else None
-    if task == "vsp":
-        return value.upper() if cvss_base_score(value.upper()) is not None else None
-    if _TECHNIQUE_LIST.fullmatch(value.upper()):
-        return ", ".join(extract_technique_ids(value.upper(), final_only=False))
-    return None
+    return _task(task).answers.truth(value)  # type: ignore[union-attr]
 
 
 def cvss_mad(predicted: list[str | None], truth: list[str]) -> float:
@@ -230,27 +227,18 @@ def technique_set_f1(predicted: set[str], truth: set[str]) -> float:
 
 
 def _score_item(task: str, item: int, truth: str, answer: str | None) -> CtiBenchItem:
+    """One item, extracted and scored by the task's own answers (the ones ``evaluate`` scores with)."""
+    unscored = None if task == "vsp" else 0.0  # no CVSS deviation can be charged for a missing answer
     if answer is None:
-        return CtiBenchItem(item, truth, None, None if task == "vsp" else 0.0, "missing block")
-    if task == "mcq":
-        pred = extract_choice(answer)
-    elif task == "rcm":
-        pred = extract_cwe(answer)
-    elif task == "vsp":
-        pred = extract_cvss_vector(answer)
-    else:
-        ids = extract_technique_ids(answer)
-        pred = ", ".join(ids) if ids else None
+        return CtiBenchItem(item, truth, None, unscored, "missing block")
+    scorer = _task(task)
+    pred = scorer.answers.extract(answer, None)  # type: ignore[union-attr]
     if pred is None:
-        return CtiBenchItem(item, truth, None, None if task == "vsp" else 0.0, f"no {_WHAT[task]} found")
-    if task == "vsp":
-        pred_score, true_score = cvss_base_score(pred), cvss_base_score(truth)
-        if pred_score is None or true_score is None:
-            return CtiBenchItem(item, truth, pred, None, "vector has no CVSS v3 base score")
-        return CtiBenchItem(item, truth, pred, abs(pred_score - true_score))
-    if task == "ate":
-        return CtiBenchItem(item, truth, pred, technique_set_f1(set(pred.split(", ")), set(truth.split(", "))))
-    return CtiBenchItem(item, truth, pred, 1.0 if pred == truth else 0.0)
+        return CtiBenchItem(item, truth, None, unscored, f"no {_WHAT[task]} found")
+    value = scorer.answers.score(pred, truth)[scorer.main_metric]  # type: ignore[union-attr]
+    if value is None:
+        return CtiBenchItem(item, truth, pred, None, "vector has no CVSS v3 base score")
+    return CtiBenchItem(item, truth, pred, value)
 
 
 def score_ctibench(task: str, outputs_path: str | Path, data_path: str | Path) -> CtiBenchScore:
