@@ -164,10 +164,41 @@ def _cic2018() -> bytes:
     return _csv([header, *rows[:2], header, rows[2]])
 
 
+def _tables(vuln: list[dict[str, Any]]) -> dict[str, list[Seed]]:
+    """Seeds of the table and datasets formats: parquet, arrow stream, CSV, a save_to_disk folder."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({k: [row[k] for row in vuln] for k in ("func", "target", "project")})
+    cols = {"columns": {"code": "func", "label": "target", "group": "project"}, "labels": ["safe", "vulnerable"]}
+    parquet, stream = pa.BufferOutputStream(), pa.BufferOutputStream()
+    pq.write_table(table, parquet)
+    with pa.ipc.new_stream(stream, table.schema) as writer:
+        writer.write_table(table)
+    arrow = stream.getvalue().to_pybytes()
+    csv_rows = "func,target,project\n" + "".join(f'"{r["func"]}",{r["target"]},{r["project"]}\n' for r in vuln)
+    features = {"func": {"dtype": "string", "_type": "Value"},
+                "target": {"names": ["safe", "vulnerable"], "_type": "ClassLabel"},
+                "project": {"dtype": "string", "_type": "Value"}}
+    state = {"_data_files": [{"filename": "data-00000-of-00001.arrow"}], "_fingerprint": "f", "_split": None}
+    folder = {"ds/data-00000-of-00001.arrow": arrow, "ds/state.json": json.dumps(state).encode(),
+              "ds/dataset_info.json": json.dumps({"features": features}).encode()}
+    ds_cols = {"columns": {"code": "func", "label": "target"}}
+    return {
+        "table": [_one("table-parquet", "t.parquet", parquet.getvalue().to_pybytes(), **cols),
+                  _one("table-arrow", "t.arrow", arrow, **cols),
+                  _one("table-csv", "t.csv", csv_rows.encode(), **cols)],
+        "datasets": [Seed("datasets-arrow", folder, "ds", "ds/data-00000-of-00001.arrow", ds_cols),
+                     Seed("datasets-state", folder, "ds", "ds/state.json", ds_cols),
+                     Seed("datasets-info", folder, "ds", "ds/dataset_info.json", ds_cols)],
+    }
+
+
 def _synthetic() -> dict[str, list[Seed]]:
     vuln = [{"project": "FFmpeg", "commit_id": "a1", "target": 1, "func": CODE_BAD},
             {"project": "qemu", "commit_id": "b2", "target": 0, "func": CODE_GOOD}]
     return {
+        **_tables(vuln),
         "cic-ids2017": [_one("cic2017", "Monday.pcap_ISCX.csv", _cic2017())],
         "cse-cic-ids2018": [_one("cic2018", "02-14-2018.csv", _cic2018())],
         "cwe-xml": [_one("cwec", "cwec_v4.14.xml", CWE_XML),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -133,10 +134,14 @@ def load_datasets_folder(
     mapper = Columns(columns, str(path), labels)
     row = 0
     bound = False
-    for entry in state.get("_data_files") or []:
-        file = path / str(entry.get("filename", ""))
-        if file.parent != path:
-            raise FormatError(f"{path}: state.json names a data file outside the folder: {entry!r}")
+    entries = state.get("_data_files") or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("filename"), str)
+                                                for e in entries):
+        raise FormatError(f"{path}/state.json: _data_files is not a list of {{filename: ...}} entries")
+    for entry in entries:
+        file = path / entry["filename"]
+        if file.parent != path or not file.is_file():
+            raise FormatError(f"{path}: state.json names a data file that is not in the folder: {entry['filename']!r}")
         for batch in _arrow_batches(file):
             if not bound:
                 mapper.bind(batch.schema.names, _class_labels(info.get("features")))
@@ -159,6 +164,9 @@ def _in_split(relative: Path, split: str) -> bool:
 
 def _file_records(file: Path, report: LoadReport, mapper: Columns) -> Iterator[Record]:
     suffix = file.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise FormatError(f"{file}: the table format reads {', '.join(TABLE_SUFFIXES)} files; give one, or set "
+                          "data.format to the file's own format")
     if suffix in (".csv", ".tsv"):
         bound = False
         fmt = "CSV" if suffix == ".csv" else "TSV"
@@ -224,38 +232,45 @@ def _jsonl(file: Path, mapper: Columns, report: LoadReport) -> Iterator[Record]:
 
 
 def _parquet_batches(file: Path) -> Iterator[Any]:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    with open_source(file) as fh:
-        try:
-            reader = pq.ParquetFile(fh)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FormatError(f"{file}: not a parquet file ({exc})") from None
-        yield from reader.iter_batches(batch_size=_BATCH)
+    with _columnar(file, "parquet") as source:
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=_BATCH):
+            batch.validate(full=True)  # bad UTF-8 or offsets in a damaged file: a FormatError, not a crash
+            yield batch
 
 
 def _arrow_batches(file: Path) -> Iterator[Any]:
     """Record batches of an Arrow IPC file (feather v2) or stream (what ``datasets`` writes)."""
     import pyarrow as pa
 
-    with open_source(file) as fh:
+    with _columnar(file, "Arrow") as source:
         try:
-            reader: Any = pa.ipc.open_file(fh)
+            reader: Any = pa.ipc.open_file(source)
             batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
         except pa.ArrowInvalid:
-            fh.seek(0)
-            try:
-                reader = pa.ipc.open_stream(fh)
-            except pa.ArrowInvalid as exc:
-                raise FormatError(f"{file}: not an Arrow file or stream ({exc})") from None
-            batches = iter(reader)
+            source.seek(0)
+            batches = iter(pa.ipc.open_stream(source))
         for batch in batches:
-            if batch.num_rows > _BATCH:
-                for start in range(0, batch.num_rows, _BATCH):
-                    yield batch.slice(start, _BATCH)
-            else:
-                yield batch
+            batch.validate(full=True)  # bad UTF-8 or offsets in a damaged file: a FormatError, not a crash
+            for start in range(0, batch.num_rows, _BATCH):
+                yield batch.slice(start, _BATCH)
+
+
+@contextmanager
+def _columnar(file: Path, kind: str) -> Iterator[Any]:
+    """The file memory-mapped (a length in a damaged file points past its end instead of allocating it),
+    with pyarrow's errors on a damaged or foreign file turned into a FormatError naming the file."""
+    import pyarrow as pa
+
+    open_source(file).close()  # a regular file: not a FIFO or device (refused without blocking)
+    try:
+        with pa.memory_map(str(file), "r") as source:
+            yield source
+    except (pa.ArrowException, OSError, EOFError) as exc:
+        if isinstance(exc, SourceError):
+            raise
+        raise FormatError(f"{file}: not a readable {kind} file ({str(exc)[:200]})") from None
 
 
 def _hf_features(metadata: Mapping[bytes, bytes] | None) -> Any:
@@ -280,6 +295,8 @@ def _class_labels(features: Any) -> dict[str, list[str]]:
 def _json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(read_bounded(path, 16 << 20))
+    except RecursionError:
+        raise FormatError(f"{path}: JSON nested deeper than the parser allows") from None
     except (ValueError, SourceError) as exc:
         raise FormatError(f"{path}: unreadable ({exc})") from None
     if not isinstance(data, dict):
