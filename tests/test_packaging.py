@@ -107,7 +107,7 @@ for call in (lambda: load_model(str(model_dir), quantization=QuantizationConfig(
              lambda: convert_gguf(tmp / "model.gguf", tmp / "converted")):
     try:
         call()
-    except ImportError as exc:
+    except (ImportError, ValueError) as exc:
         errors.append(str(exc))
 import json
 print("ERRORS", json.dumps(errors))

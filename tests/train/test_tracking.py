@@ -57,3 +57,18 @@ def test_missing_tracker_names_its_package(tracker: str, monkeypatch: pytest.Mon
         check_report_to([tracker])
     check_report_to("none")
     check_report_to("all")  # transformers picks the installed ones
+
+
+def test_a_missing_tracker_stops_the_recipe_before_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``llmsec validate`` and the pipeline's preflight report it, before any stage trains."""
+    from llmsec.config import Recipe
+    from llmsec.train import preflight
+
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)
+    recipe = Recipe.model_validate({"model": {"name": "x"}, "stages": [
+        {"kind": "transfer", "task": "vuln-detect", "data": {"train": "builtin:vuln-code"}},
+        {"kind": "instruct", "data": {"train": "builtin:vuln-code"}, "trainer": {"report_to": "tensorboard"}}]})
+    problems = preflight(recipe, check_model=False)
+    assert ["stages.1.trainer.report_to: tensorboard is not installed: pip install 'llmsec[tracking]' "
+            "(or: pip install tensorboard)"] == [p for p in problems if "report_to" in p]

@@ -128,13 +128,13 @@ def check_report_to(report_to: Any) -> None:
         if name == "tensorboard":
             if not (is_available("tensorboard") or is_available("tensorboardX")):
                 hint = install_hint("tensorboard")
-                raise MissingExtraError(f"trainer.report_to: tensorboard is not installed: {hint}")
+                raise MissingExtraError(f"tensorboard is not installed: {hint}")
         elif not is_available(TRACKERS[name]):
-            raise MissingExtraError(f"trainer.report_to: {name} is not installed: pip install {TRACKERS[name]}")
+            raise MissingExtraError(f"{name} is not installed: pip install {TRACKERS[name]}")
 
 
 def check_trainer_keys(trainer: dict[str, Any], *, sft: bool, where: str = "trainer") -> list[str]:
-    """Problems with a ``trainer:`` mapping: unknown or reserved keys (empty when fine)."""
+    """Problems with a ``trainer:`` mapping: unknown or reserved keys, a tracker not installed (empty when fine)."""
     problems = []
     allowed = allowed_keys(sft)
     cls_name = "trl.SFTConfig" if sft else "transformers.TrainingArguments"
@@ -145,6 +145,11 @@ def check_trainer_keys(trainer: dict[str, Any], *, sft: bool, where: str = "trai
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             problems.append(f"{where}.{key}: not a field of {cls_name}.{hint}")
+    if "report_to" in trainer:
+        try:
+            check_report_to(trainer["report_to"])
+        except ImportError as exc:
+            problems.append(f"{where}.report_to: {exc}")
     return problems
 
 
@@ -190,7 +195,6 @@ def build_training_args(
         kwargs["eval_strategy"] = "epoch"
     kwargs.update(merge_fast_path(trainer, stage_kind or ("instruct" if sft else "pretrain"), cuda=cuda_available()))
     kwargs.update(output_dir=str(output_dir), seed=seed, data_seed=seed)
-    check_report_to(kwargs.get("report_to"))
     if global_batch_size is not None:
         kwargs["gradient_accumulation_steps"] = accumulation_steps(
             global_batch_size, int(kwargs["per_device_train_batch_size"]), world_size()
