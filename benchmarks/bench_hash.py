@@ -2,7 +2,7 @@
 
 llmsec hashes every file of an intermediate checkpoint when it commits it and
 before it resumes from it, and every file of a finished stage before it reuses
-it on ``--resume``. This times ``llmsec.train._filetable.sha256_file`` (the
+it on ``--resume``. This times ``llmsec.checkpoints.sha256_file`` (the
 function those checks use) on a file of random bytes in the page cache (the
 usual case: the file was just written or read), in wall-clock and CPU time;
 wall time on a busy machine is mostly waiting for a core, CPU time is the cost.
@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     opts = parser.parse_args()
 
-    from llmsec.train._filetable import sha256_file
+    from llmsec.checkpoints import sha256_file
 
     size = opts.size_mb << 20
     fd, name = tempfile.mkstemp(prefix="llmsec-bench-hash-", suffix=".bin")

@@ -32,11 +32,8 @@ _LAZY = {
     "load_tokenizer": "llmsec.models",
     "merge_adapter": "llmsec.models",
     "export": "llmsec.models",
-    # train
-    "Checkpoint": "llmsec.train",
-    "DomainPretrainer": "llmsec.train",
-    "InstructionTuner": "llmsec.train",
-    "TransferTrainer": "llmsec.train",
+    # train (the stages' trainer classes come from their declarations, llmsec.config.STAGES)
+    "Checkpoint": "llmsec.checkpoints",
     "Pipeline": "llmsec.train",
     "train": "llmsec.train",
     "grid_search": "llmsec.train",
@@ -48,17 +45,27 @@ _LAZY = {
     "run_demo": "llmsec.demo",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def _trainers() -> dict[str, str]:
+    """Trainer class name -> its module, for every built-in stage kind (imports the light config layer)."""
+    from .config import stage_specs
+
+    return {spec.trainer_name: spec.trainer_module for spec in stage_specs()
+            if spec.trainer_module.startswith("llmsec.")}
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'llmsec' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    if name == "__all__":  # computed on first use, so that ``import llmsec`` stays cheap
+        value: Any = ["__version__", *sorted({*_LAZY, *_trainers()})]
+    else:
+        module = _LAZY.get(name) or _trainers().get(name)
+        if module is None:
+            raise AttributeError(f"module 'llmsec' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return __getattr__("__all__")

@@ -366,14 +366,14 @@ def _crash_after_the_last_checkpoint(monkeypatch: pytest.MonkeyPatch) -> list:
 
 
 def _crash_during_the_final_save(monkeypatch: pytest.MonkeyPatch) -> list:
-    from llmsec.train import _common
+    from llmsec.checkpoints import _final
 
     def write_manifest(path: Path, manifest: dict) -> None:
         blob = path / "adapter_model.safetensors"
         blob.write_bytes(blob.read_bytes()[:100])  # the weights half written
         raise Killed
 
-    monkeypatch.setattr(_common, "write_manifest", write_manifest)
+    monkeypatch.setattr(_final, "write_manifest", write_manifest)
     return []
 
 

@@ -19,12 +19,15 @@ from ._schema import (
     PretrainStage,
     QuantizationConfig,
     Recipe,
+    StageBase,
     StageConfig,
     TransferStage,
     VocabConfig,
 )
+from ._stages import STAGES, StageSpec, register_stage, stage_spec, stage_specs, unregister_stage
 
 __all__ = [
+    "STAGES",
     "AdapterConfig",
     "CheckpointingConfig",
     "DataConfig",
@@ -34,7 +37,9 @@ __all__ = [
     "QuantizationConfig",
     "Recipe",
     "RecipeError",
+    "StageBase",
     "StageConfig",
+    "StageSpec",
     "TransferStage",
     "VocabConfig",
     "apply_override",
@@ -43,5 +48,9 @@ __all__ = [
     "package_versions",
     "recipe_from_dict",
     "recipe_reference",
+    "register_stage",
     "safe_load_yaml",
+    "stage_spec",
+    "stage_specs",
+    "unregister_stage",
 ]

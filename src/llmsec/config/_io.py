@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ._schema import Recipe
+from ._stages import STAGES, stage_specs
 
 # A recipe is a few hundred YAML nodes; anchors and aliases (``&base`` / ``*base``) may share
 # blocks, but the document they expand to stays small. An "alias bomb" (nine aliases of nine
@@ -167,24 +168,22 @@ def format_errors(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-_UNION_TAGS = {"pretrain", "instruct", "transfer", "list", "str", "int", "float", "bool", "dict"}
+_TYPE_TAGS = {"list", "str", "int", "float", "bool", "dict"}
 
 
 def _is_union_tag(part: object) -> bool:
-    """A location part pydantic adds for a union member (``transfer``, ``literal['a','b']``), not a key."""
-    return isinstance(part, str) and (part in _UNION_TAGS or "[" in part)
+    """A location part pydantic adds for a union member (a stage kind, ``literal['a','b']``), not a key."""
+    return isinstance(part, str) and (part in _TYPE_TAGS or part in STAGES or "[" in part)
 
 
 def _allowed_keys(model: type[BaseModel], loc: list[Any]) -> list[str]:
     """The field names of the sub-model at ``loc`` (best effort; [] when unknown)."""
-    from ._schema import InstructStage, PretrainStage, TransferStage
-
     current: Any = model
     for part in loc:
         if isinstance(part, int):
             continue
         if current is Recipe and part == "stages":
-            current = (PretrainStage, InstructStage, TransferStage)
+            current = tuple(spec.config for spec in stage_specs())
             continue
         models = current if isinstance(current, tuple) else (current,)
         nxt = None

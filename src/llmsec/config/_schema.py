@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ._stages import StageSpec, on_stages_changed, register_stage, stage_union
 
 
 class _Strict(BaseModel):
@@ -161,7 +163,13 @@ def _kind_is_required(schema: dict[str, Any]) -> None:
     schema["required"] = ["kind", *[k for k in schema.get("required", []) if k != "kind"]]
 
 
-class _StageBase(_Strict):
+class StageBase(_Strict):
+    """What every stage's config has: name, data, adapter, trainer mapping, lengths and batch.
+
+    A stage kind's config class derives from this and adds ``kind: Literal["<kind>"]``
+    and its own keys; :func:`~llmsec.config.register_stage` declares it.
+    """
+
     model_config = ConfigDict(json_schema_extra=_kind_is_required)
 
     name: str | None = Field(
@@ -194,7 +202,7 @@ class _StageBase(_Strict):
     )
 
     @model_validator(mode="after")
-    def _one_batch_rule(self) -> _StageBase:
+    def _one_batch_rule(self) -> StageBase:
         if self.global_batch_size is not None and "gradient_accumulation_steps" in self.trainer:
             raise ValueError(
                 "set either global_batch_size or trainer.gradient_accumulation_steps, not both: "
@@ -206,6 +214,9 @@ class _StageBase(_Strict):
     def label(self) -> str:
         """The stage's display and directory name."""
         return self.name or self.kind  # type: ignore[attr-defined]
+
+
+_StageBase = StageBase  # the earlier private name
 
 
 class VocabConfig(_Strict):
@@ -242,7 +253,7 @@ class VocabConfig(_Strict):
         return self
 
 
-class PretrainStage(_StageBase):
+class PretrainStage(StageBase):
     """Domain pre-training: continued causal-LM training, packed to ``max_length``."""
 
     kind: Literal["pretrain"] = Field("pretrain", description="`pretrain`: picks this stage type.")
@@ -262,7 +273,7 @@ class PretrainStage(_StageBase):
     )
 
 
-class InstructStage(_StageBase):
+class InstructStage(StageBase):
     """Instruction tuning with trl's SFTTrainer; loss on assistant turns only."""
 
     kind: Literal["instruct"] = Field("instruct", description="`instruct`: picks this stage type.")
@@ -276,7 +287,7 @@ class InstructStage(_StageBase):
     )
 
 
-class TransferStage(_StageBase):
+class TransferStage(StageBase):
     """Transfer learning: a classification head for a detection task."""
 
     kind: Literal["transfer"] = Field("transfer", description="`transfer`: picks this stage type.")
@@ -307,7 +318,14 @@ class TransferStage(_StageBase):
         return self
 
 
-StageConfig = Annotated[PretrainStage | InstructStage | TransferStage, Field(discriminator="kind")]
+# The built-in stage kinds, each declared once (the trainers are imported on first use).
+register_stage(StageSpec("pretrain", PretrainStage, "llmsec.train.domain_pretrainer:DomainPretrainer"))
+register_stage(StageSpec("instruct", InstructStage, "llmsec.train.instruction_tuner:InstructionTuner", sft=True,
+                         fast_path={"packing": True, "packing_strategy": "bfd", "padding_free": True}))
+register_stage(StageSpec("transfer", TransferStage, "llmsec.train.transfer_trainer:TransferTrainer"))
+
+#: A stage's config, whatever its kind (for type hints; a recipe validates it by ``kind``).
+StageConfig = StageBase
 
 
 class CheckpointingConfig(_Strict):
@@ -335,7 +353,7 @@ class Recipe(_Strict):
         description="Where the run writes `recipe.yaml` and one checkpoint folder per stage, `<i>-<stage>`.",
     )
     model: ModelConfig = Field(description="The base model the first stage starts from.")
-    stages: list[StageConfig] = Field(
+    stages: list[stage_union()] = Field(  # type: ignore[valid-type]  # the registered kinds
         min_length=1,
         description="The stages, in order, told apart by `kind`; each starts from the previous one's checkpoint.",
     )
@@ -358,3 +376,12 @@ class Recipe(_Strict):
                 "give repeated stages a distinct 'name'"
             )
         return self
+
+
+def _rebuild_recipe() -> None:
+    """Point ``Recipe.stages`` at the registered stage kinds (a stage was registered or removed)."""
+    Recipe.model_fields["stages"].annotation = list[stage_union()]  # type: ignore[misc]
+    Recipe.model_rebuild(force=True)
+
+
+on_stages_changed(_rebuild_recipe)

@@ -99,10 +99,10 @@ def compare(
     Returns:
         ``{"schema_version", "task", "base": result, "adapted": result, "comparison": rows, "bootstrap"}``.
     """
-    from ..train import is_checkpoint, read_checkpoint
-    from ._evaluate import SCHEMA_VERSION, _model_config, check_scorable, evaluate
+    from ..checkpoints import as_model_config, is_checkpoint, read_checkpoint
+    from ._evaluate import SCHEMA_VERSION, check_scorable, evaluate
 
-    name = _model_config(adapted).name
+    name = as_model_config(adapted).name
     task_name = task or (read_checkpoint(name).task if is_checkpoint(name) else None)
     if task_name:  # the base is scored second: find out first that it can be
         check_scorable(base, task_name, require_head=evaluate_kwargs.get("require_head", False))

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checkpoints import Checkpoint, as_model_config, is_checkpoint, read_checkpoint
 from ..config import ModelConfig, QuantizationConfig
 from ..data import (
     TASKS,
@@ -27,7 +28,6 @@ from ..data import (
     resolve_source,
 )
 from ..data._load import BUILTIN_PREFIX
-from ..train import Checkpoint, is_checkpoint, read_checkpoint
 from ._choice import choice_logprobs, score_choices
 from ._classify import classifier_probs, zero_shot_probs
 from ._config import EvalConfig
@@ -257,7 +257,7 @@ def check_scorable(model: str | Path | Checkpoint | ModelConfig, task: str, *, r
         return
     from ..models import load_tokenizer
 
-    spec = _model_config(model)
+    spec = as_model_config(model)
     checkpoint = read_checkpoint(spec.name) if is_checkpoint(spec.name) else None
     _detection_method(spec, checkpoint, task_obj, load_tokenizer(spec), require_head)
 
@@ -417,11 +417,3 @@ def _fingerprint(data: str | Path) -> str | None:
         return fingerprint(data)
     except OSError:
         return None
-
-
-def _model_config(model: str | Path | Checkpoint | ModelConfig) -> ModelConfig:
-    if isinstance(model, ModelConfig):
-        return model
-    if isinstance(model, Checkpoint):
-        return ModelConfig(name=str(model.path))
-    return ModelConfig(name=str(model))

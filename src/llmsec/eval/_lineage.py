@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..checkpoints import Checkpoint, lineage
 from ..data import Example, Record, SourceCheck, check_contamination, load_records, verify_source
-from ..train import Checkpoint, lineage
 
 __all__ = ["ContaminationError", "TrainingSource", "contamination_check", "eval_source", "lineage_summary",
            "training_sources", "verify_training"]

@@ -131,7 +131,7 @@ def plot_calibration(curves: dict[str, Sequence[dict[str, Any]]], path: Path, n_
 
 def plot_loss_curves(lineage: Sequence[dict[str, Any]], path: Path) -> Path | None:
     """Training (and eval) loss of every stage along the lineage, from each manifest's ``log_history``."""
-    from ..train import read_checkpoint
+    from ..checkpoints import read_checkpoint
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))

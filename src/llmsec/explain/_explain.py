@@ -302,7 +302,7 @@ def _require_classifier(model: Any, where: str) -> None:
 
 def _checkpoint_labels(path: Path) -> tuple[list[str] | None, str | None]:
     """Labels and task from ``llmsec.json``, or from a plain classifier's ``config.json``."""
-    from llmsec.train import MANIFEST, read_checkpoint
+    from llmsec.checkpoints import MANIFEST, read_checkpoint
 
     if (path / MANIFEST).is_file():
         ckpt = read_checkpoint(path)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from llmsec.config import ModelConfig, QuantizationConfig
 
+from ..checkpoints import as_model_config
 from ._builtin import BUILTIN_MODELS, ModelNotFoundError, not_found_message
 from ._compat import peft_model_warnings
 from ._quant import disable_cpu_4bit_packing, quantized_load_kwargs
@@ -24,13 +24,6 @@ logger = logging.getLogger(__name__)
 Head = Literal["causal-lm", "classifier"]
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.txt")
 HEAD_NAMES = ("score", "classifier")
-
-
-def as_model_config(model: ModelConfig | str | os.PathLike[str]) -> ModelConfig:
-    """A :class:`~llmsec.config.ModelConfig` from itself or from a plain name/path."""
-    if isinstance(model, ModelConfig):
-        return model
-    return ModelConfig(name=os.fspath(model))
 
 
 def load_tokenizer(model: ModelConfig | str) -> PreTrainedTokenizerBase:

@@ -1,4 +1,7 @@
-"""Plain functions the three stages share: data, base model, saving."""
+"""Plain functions the stages share: data, base model, the resumable training run.
+
+Checkpoints (the final save, intermediate commits, resume) live in :mod:`llmsec.checkpoints`.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +11,15 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..config import ModelConfig, package_versions
-from ..config._schema import _StageBase
-from ..data import LoadReport, Record, fingerprint, load_records
-from ..models._portable import make_portable
-from ._checkpoint import MANIFEST, Checkpoint, is_checkpoint, now, read_checkpoint, write_manifest
-from ._distributed import barrier, is_main_process, world_size
-from ._resume import (
+from .._process import barrier, is_main_process, world_size
+from ..checkpoints import BaseSpec, Checkpoint, as_model_config, parent_of, stage_output_dir
+from ..checkpoints import save_checkpoint as _save_checkpoint
+from ..checkpoints._intermediate import (
     COMMITTED,
     PlanComplete,
     atomic_checkpoints,
     checkpoint_write_error,
     drop_view,
-    file_digests,
     finish_without_training,
     read_marker,
     resolve_resume,
@@ -28,32 +27,17 @@ from ._resume import (
     sample_ledger,
     stop_at_planned_steps,
 )
+from ..config import ModelConfig
+from ..config._schema import _StageBase
+from ..data import LoadReport, Record, fingerprint, load_records
+from ..models._portable import make_portable
+
+# Checkpoint code lives in llmsec.checkpoints; the names stay importable from here (the stages use them).
+__all__ = ["BaseSpec", "Checkpoint", "StageSettings", "as_model_config", "data_manifest", "final_evaluation",
+           "final_metrics", "load_split", "parent_of", "resolve_once", "run_training", "save_checkpoint",
+           "stage_output_dir"]
 
 logger = logging.getLogger(__name__)
-
-BaseSpec = str | Path | ModelConfig | Checkpoint
-
-
-def as_model_config(base: BaseSpec, template: ModelConfig | None = None) -> ModelConfig:
-    """Normalise a stage's base (name, path, checkpoint or config) to a ModelConfig.
-
-    ``template`` supplies dtype and trust settings when ``base`` is a bare name or path.
-    """
-    if isinstance(base, ModelConfig):
-        return base
-    name = str(base.path if isinstance(base, Checkpoint) else base)
-    if template is None:
-        return ModelConfig(name=name)
-    return template.model_copy(update={"name": name, "gguf_file": None})
-
-
-def parent_of(base: BaseSpec) -> str | None:
-    """The parent checkpoint path when the base is an llmsec checkpoint."""
-    if isinstance(base, Checkpoint):
-        return str(base.path)
-    name = base.name if isinstance(base, ModelConfig) else str(base)
-    return name if is_checkpoint(name) else None
-
 
 def resolve_once(model_cfg: ModelConfig) -> None:
     """In a multi-process run, resolve the base model on rank 0 first while the others wait.
@@ -124,75 +108,15 @@ def final_metrics(train_output: Any, eval_metrics: dict[str, float] | None) -> d
     return metrics
 
 
-def save_checkpoint(
-    model: Any,
-    tokenizer: Any,
-    out: Path,
-    *,
-    stage: _StageBase,
-    base: BaseSpec,
-    seed: int,
-    data: dict[str, Any],
-    metrics: dict[str, float],
-    log_history: list[dict[str, Any]],
-    extra: dict[str, Any] | None = None,
-    trainer: Any = None,
-) -> Checkpoint:
-    """Save weights (adapter or full) + tokenizer + ``llmsec.json``; return the Checkpoint.
+def save_checkpoint(*args: Any, **kwargs: Any) -> Checkpoint:
+    """:func:`llmsec.checkpoints.save_checkpoint`, the saved adapter pointed at a portable base.
 
-    With a ``trainer``, every process takes part in ``trainer.save_model`` (FSDP and
-    DeepSpeed gather the weights) and only the main process writes. The manifest
-    is removed first and written last, with each file's size and SHA-256, so a
-    crash half-way never leaves a manifest beside weights it does not describe.
+    ``describe_base`` defaults to :func:`llmsec.models.make_portable`: the adapter's
+    ``base_model_name_or_path`` names a base that resolves on another machine, and the
+    manifest records the local copy and the chain of earlier stages.
     """
-    main = trainer.is_world_process_zero() if trainer is not None else is_main_process()
-    if main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / MANIFEST).unlink(missing_ok=True)
-    if trainer is not None:
-        trainer.save_model(str(out))
-    elif main:
-        model.save_pretrained(out)
-    if main:
-        (out / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest records the recipe
-        tokenizer.save_pretrained(out)
-        base_cfg = as_model_config(base)
-        portable = make_portable(out, base_cfg.name)  # adapter_config names a base that resolves elsewhere
-        manifest: dict[str, Any] = {
-            "format_version": 1,
-            "created": now(),
-            "stage": stage.model_dump(mode="json"),
-            "base": base_cfg.name,
-            "parent": parent_of(base),
-            **portable,
-            "adapter": stage.adapter.method,
-            "seed": seed,
-            "data": data,
-            "metrics": metrics,
-            "log_history": log_history,
-            "versions": package_versions(),
-            "distributed": distributed_info(trainer),
-            **(extra or {}),
-            "files": file_digests(out, recursive=False, skip=(MANIFEST,)),
-        }
-        write_manifest(out, manifest)
-    if trainer is not None:
-        trainer.accelerator.wait_for_everyone()
-    return read_checkpoint(out)
-
-
-def distributed_info(trainer: Any) -> dict[str, Any]:
-    """World size, gradient accumulation and the resulting global batch of a run."""
-    if trainer is None:
-        return {"world_size": world_size()}
-    args = trainer.args
-    return {
-        "world_size": int(args.world_size),
-        "per_device_train_batch_size": int(args.per_device_train_batch_size),
-        "gradient_accumulation_steps": int(args.gradient_accumulation_steps),
-        "global_batch_size": int(args.per_device_train_batch_size * args.gradient_accumulation_steps
-                                 * args.world_size),
-    }
+    kwargs.setdefault("describe_base", make_portable)
+    return _save_checkpoint(*args, **kwargs)
 
 
 def run_training(trainer: Any, stage: _StageBase, scratch: Path, *, seed: int,
@@ -327,9 +251,3 @@ class StageSettings:
             extra=extra,
             trainer=trainer,
         )
-
-
-def stage_output_dir(output_dir: str | Path) -> tuple[Path, Path]:
-    """The checkpoint directory and the Hugging Face trainer's scratch directory."""
-    out = Path(output_dir)
-    return out, out / "_trainer"

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._process import barrier, is_main_process, world_size
+
+__all__ = ["LAUNCHERS", "accumulation_steps", "barrier", "check_accelerate_config", "is_main_process",
+           "launch_command", "world_size"]
+
 LAUNCHERS = ("accelerate", "torchrun")
 _MIXED_PRECISION = {"no", "fp16", "bf16", "fp8"}
-
-
-def world_size() -> int:
-    """The number of training processes (``WORLD_SIZE`` set by accelerate / torchrun, else 1)."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def is_main_process() -> bool:
-    """Whether this is global rank 0 (always true outside a distributed launch)."""
-    return int(os.environ.get("RANK", "0")) == 0
-
-
-def barrier() -> None:
-    """Wait for every process when torch.distributed is running (a no-op otherwise)."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
 
 
 def accumulation_steps(global_batch_size: int, per_device: int, processes: int) -> int:

@@ -13,6 +13,8 @@ import logging
 from functools import cache
 from typing import Any
 
+from ..config import stage_spec
+
 logger = logging.getLogger(__name__)
 
 # Attention implementations that honour packed position_ids (transformers'
@@ -41,15 +43,16 @@ def fast_path_settings(stage_kind: str, *, cuda: bool, activation_checkpointing:
     """The ``TrainingArguments`` / ``SFTConfig`` defaults that pay on a CUDA GPU; empty on the CPU.
 
     Args:
-        stage_kind: ``"pretrain"``, ``"instruct"`` or ``"transfer"``.
+        stage_kind: a registered stage kind (``"pretrain"``, ``"instruct"``, ``"transfer"``, ...).
         cuda: whether training runs on a CUDA device; without it nothing is set.
         activation_checkpointing: keep checkpointing on (only when memory requires it;
             it costs about a third more compute).
 
     Returns:
-        bf16 mixed precision, checkpointing off, pinned memory; for ``instruct``, BFD
-        packing with padding-free batches; ``use_liger_kernel`` where liger-kernel is
-        importable; the paged 8-bit AdamW where bitsandbytes has CUDA.
+        bf16 mixed precision, checkpointing off, pinned memory; the kind's own
+        ``StageSpec.fast_path`` (``instruct``: BFD packing with padding-free batches);
+        ``use_liger_kernel`` where liger-kernel is importable; the paged 8-bit AdamW
+        where bitsandbytes has CUDA.
     """
     if not cuda:
         return {}
@@ -58,8 +61,7 @@ def fast_path_settings(stage_kind: str, *, cuda: bool, activation_checkpointing:
         "activation_checkpointing": activation_checkpointing,
         "dataloader_pin_memory": True,
     }
-    if stage_kind == "instruct":
-        settings.update(packing=True, packing_strategy="bfd", padding_free=True)
+    settings.update(stage_spec(stage_kind).fast_path)
     if liger_available():
         settings["use_liger_kernel"] = True
     if bnb_cuda_available():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import Recipe
+from ..config import Recipe, stage_spec
 from ..data import FORMATS, TASKS, get_task, pick_format, resolve_source
 from ._args import check_trainer_keys
 
@@ -16,7 +16,7 @@ def preflight(recipe: Recipe, *, check_model: bool = True) -> list[str]:
     problems: list[str] = []
     for i, stage in enumerate(recipe.stages):
         where = f"stages.{i}"
-        problems += check_trainer_keys(stage.trainer, sft=stage.kind == "instruct", where=f"{where}.trainer")
+        problems += check_trainer_keys(stage.trainer, sft=stage_spec(stage.kind).sft, where=f"{where}.trainer")
         for which in ("train", "eval"):
             source = getattr(stage.data, which)
             if source is None:

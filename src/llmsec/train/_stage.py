@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Protocol, runtime_checkable
 
-from ._checkpoint import Checkpoint
-from ._common import BaseSpec
+from ..checkpoints import BaseSpec, Checkpoint
 
 
 @runtime_checkable

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from ..checkpoints import BaseSpec, Checkpoint
 from ..config import PretrainStage
 from ._args import build_training_args, cuda_available
-from ._checkpoint import Checkpoint
-from ._common import (
-    BaseSpec,
-    StageSettings,
-)
+from ._common import StageSettings
 from ._corpus import packed_corpus
 from ._fastpath import add_chunked_lm_head, keep_liger_off_the_lm_head, pretrain_collate
 

@@ -7,23 +7,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._registry import Registry
-from ..config import Recipe, StageConfig, dump_recipe
-from ._checkpoint import Checkpoint, StageMismatchError, config_diff, is_checkpoint, read_checkpoint
-from ._common import BaseSpec, stage_output_dir
-from ._distributed import is_main_process
-from ._filetable import verify_final
+from .._process import is_main_process
+from ..checkpoints import (
+    BaseSpec,
+    Checkpoint,
+    StageMismatchError,
+    available,
+    config_diff,
+    is_checkpoint,
+    read_checkpoint,
+    stage_output_dir,
+    verify_final,
+)
+from ..config import STAGES, Recipe, StageConfig, dump_recipe
 from ._preflight import preflight
-from .domain_pretrainer import DomainPretrainer
-from .instruction_tuner import InstructionTuner
-from .transfer_trainer import TransferTrainer
 
 logger = logging.getLogger(__name__)
 
-STAGES: Registry[type] = Registry("stage")
-STAGES.add("pretrain", DomainPretrainer)
-STAGES.add("instruct", InstructionTuner)
-STAGES.add("transfer", TransferTrainer)
+__all__ = ["STAGES", "Pipeline", "train"]  # STAGES: the stage kinds, declared in llmsec.config
 
 
 class Pipeline:
@@ -55,8 +56,8 @@ class Pipeline:
         return Path(self.recipe.output_dir) / f"{index}-{stage.label}"
 
     def build_stage(self, index: int, stage: StageConfig, resume: bool | str | Path = False) -> Any:
-        """The trainer object for one stage of the recipe."""
-        cls = STAGES.get(stage.kind)
+        """The trainer object for one stage of the recipe (its kind's registered trainer class)."""
+        cls = STAGES.get(stage.kind).load_trainer()
         return cls(stage, output_dir=self.stage_dir(index, stage), seed=self.recipe.seed,
                    model=self.recipe.model, callbacks=self.callbacks, resume=resume,
                    record_samples=self.recipe.checkpointing.record_samples)
@@ -113,8 +114,6 @@ class Pipeline:
                          f"{Path(self.recipe.output_dir)}/<i>-<stage>/). " + self._available())
 
     def _available(self) -> str:
-        from ._resume import available
-
         return " ".join(f"Stage {i} ({s.label}): " + available(stage_output_dir(self.stage_dir(i, s))[1])
                         for i, s in enumerate(self.recipe.stages))
 

@@ -9,15 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from ..checkpoints import BaseSpec, Checkpoint
 from ..config import TransferStage
 from ..data import Example, classification_rows, get_task
 from ._args import build_training_args
-from ._checkpoint import Checkpoint
-from ._common import (
-    BaseSpec,
-    StageSettings,
-    load_split,
-)
+from ._common import StageSettings, load_split
 from ._frozen_cache import INDEX, FrozenCache, frozen_cache, index_datasets, indexed_collate
 
 logger = logging.getLogger(__name__)
