@@ -78,19 +78,23 @@ def test_canonical_jsonl_round_trips_a_preference(tmp_path: Path) -> None:
 
 def test_a_split_by_group_never_puts_one_group_on_both_sides(tmp_path: Path) -> None:
     rows = [{"prompt": f"p{g}-{k}", "chosen": "good", "rejected": f"bad {k}", "group": f"case{g}"}
-            for g in range(20) for k in range(3)]
+            for g in range(40) for k in range(3)]
     rows.append({"prompt": "p", "chosen": "same", "rejected": "same", "group": "case3"})
     path = _write_jsonl(tmp_path / "pairs.jsonl", rows)
     train, train_report = load_records(path, "preference", split="train", test_size=0.25, seed=1)
     test, test_report = load_records(path, "preference", split="test", test_size=0.25, seed=1)
     assert not {r.group for r in train} & {r.group for r in test}
-    assert len(train) + len(test) == 60 and len(test) == 15  # 5 of the 20 groups, whole
+    assert len(train) + len(test) == 120 and len(test) % 3 == 0  # whole groups
+    assert 3 <= len({r.group for r in test}) <= 20  # about a quarter of the 40 groups
     # the refused pair is reported once, on the side its group fell on
     assert train_report.rejected + test_report.rejected == 1
     side = "test" if "case3" in {r.group for r in test} else "train"
     assert {"train": train_report, "test": test_report}[side].rejected == 1
-    again, _ = load_records(path, "preference", split="test", test_size=0.25, seed=1)
-    assert again == test  # deterministic
+    # a group's side depends on nothing else: a subset of the source (another view, a sub-folder,
+    # the evaluation's reading) puts it on the same side
+    subset = _write_jsonl(tmp_path / "subset.jsonl", [r for r in rows if r["group"] in ("case1", "case2", "case7")])
+    sub_train, _ = load_records(subset, "preference", split="train", test_size=0.25, seed=1)
+    assert {r.group for r in sub_train} == {"case1", "case2", "case7"} - {r.group for r in test}
 
 
 @pytest.mark.integration
@@ -118,15 +122,18 @@ def test_juliet_repair_view_shows_the_bad_function(shared_data: Path) -> None:
     assert pairs[0].rejected in pairs[0].prompt and "Rewrite it without the flaw" in pairs[0].prompt
 
 
-def test_one_group_cannot_be_split_and_trains_whole(tmp_path: Path) -> None:
+def test_a_side_with_nothing_on_it_is_an_empty_dataset(tmp_path: Path) -> None:
     from llmsec.data import EmptyDatasetError
+    from llmsec.data.formats.preference import held_out
 
     path = _write_jsonl(tmp_path / "one.jsonl", [{"prompt": f"p{k}", "chosen": "a", "rejected": "b", "group": "g"}
                                                  for k in range(3)])
-    train, _ = load_records(path, "preference", split="train")
-    assert len(train) == 3
+    side, other = ("test", "train") if held_out("g", 0.5, 0) else ("train", "test")
+    assert len(load_records(path, "preference", split=side, test_size=0.5)[0]) == 3
     with pytest.raises(EmptyDatasetError):
-        load_records(path, "preference", split="test")
+        load_records(path, "preference", split=other, test_size=0.5)
+    with pytest.raises(ValueError, match="test_size"):
+        load_records(path, "preference", split="test", test_size=1.0)
 
 
 def test_instruction_tuning_sees_a_pair_as_its_prompt_and_chosen_answer() -> None:

@@ -7,14 +7,15 @@ An optional ``group`` column names what must not straddle a split; ``meta``
 (an object) is kept.
 
 Every preference source (this one and ``juliet-pairs``) can return one side of
-a leakage-aware split by itself (``split: train`` / ``split: test``): the
-records are split with :func:`llmsec.data.split_records` by group, so the
-training side and the held-out side of one source never share a group, and a
-recipe can read both sides of the same folder.
+a leakage-aware split by itself (``split: train`` / ``split: test``): records
+are split by group (:func:`held_out`), so the training side and the held-out
+side of one source never share a group, and a recipe can read both sides of
+the same folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from typing import Any, Literal
 
 from .._records import Preference
 from .._report import LoadReport
-from .._split import record_group, split_records
+from .._split import record_group
 from ._registry import FormatError, register_format
 from ._source import MAX_JSON_DEPTH, counted_lines, json_depth_error, open_source, read_bounded
 
@@ -79,36 +80,41 @@ def preference_from_dict(obj: dict[str, Any], *, max_prompt_chars: int | None = 
     )
 
 
+def held_out(key: str, test_size: float, seed: int) -> bool:
+    """Whether the group ``key`` is on the held-out side: a seeded hash of the key below ``test_size``.
+
+    The side of a group depends on nothing else, so every reading of a source agrees on it:
+    another view or variant of the pairs, ``max_samples``, a sub-folder, or the evaluation's
+    own reading of the same test cases (``llmsec eval --task secure-code``).
+    """
+    digest = hashlib.sha256(f"{seed}\0{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < test_size
+
+
 def emit(candidates: list[Candidate], report: LoadReport, *, split: Side | None, test_size: float,
          seed: int) -> Iterator[Preference]:
-    """Count and yield ``candidates`` (all of them, or one side of a split by group).
+    """Count and yield ``candidates``: all of them, or one side of a split by group.
 
-    With ``split``, the loaded preferences are split by :func:`split_records` (``by="group"``,
-    a record without a group is its own group); only the asked side is read, loaded and
-    yielded, and a refused candidate is reported on the side its group fell on (the
-    training side when its group has no loaded record), so the two sides' reports add up
+    With ``split``, a record's side is :func:`held_out` of its group (a record without a group
+    is keyed by its prompt, so pairs sharing a prompt stay together): every record of a group,
+    and so every pair of a Juliet test case, is on one side, whatever else the source holds.
+    Only the asked side is read, loaded and yielded; a refused candidate is reported on the
+    side of its group (the training side when it has none), so the two sides' reports add up
     to the whole source.
     """
     if split not in (None, "train", "test"):
         raise ValueError(f"split must be 'train', 'test' or null (the whole source), got {split!r}")
-    loaded = [c.record for c in candidates if c.record is not None]
-    keep_ids = {id(r) for r in loaded}
-    test_groups: set[str] = set()
-    if split is not None:
-        try:
-            _, test = split_records(loaded, by="group", test_size=test_size, seed=seed, stratify=False)
-        except ValueError as exc:  # fewer than two records or groups: nothing can be held out, all of it trains
-            logger.warning("%s: cannot split by group (%s); every record is on the training side", report.source, exc)
-            test = []
-        test_ids = {id(r) for r in test}
-        keep_ids = test_ids if split == "test" else keep_ids - test_ids
-        test_groups = {g for r in test if (g := record_group(r)) is not None}
+    if not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size}")
+
+    def wanted(key: str | None) -> bool:
+        return split is None or (split == "test") == (key is not None and held_out(key, test_size, seed))
+
     for c in candidates:
         if c.record is None:
-            on_test = c.group is not None and c.group in test_groups
-            if split is None or (split == "test") == on_test:
+            if wanted(c.group):
                 report.reject(c.file, c.line, c.reason)
-        elif id(c.record) in keep_ids:
+        elif wanted(record_group(c.record) or c.record.prompt):
             report.accept()
             yield c.record
 
