@@ -1,13 +1,13 @@
 """Detection metrics: the usual classification scores, PrimeVul's VD-S and pair-wise scores.
 
-Everything is computed with scikit-learn; this module only validates inputs,
-picks the right averaging and names the results.
+Everything is computed with scikit-learn by the metric registry's functions
+(:mod:`._metric_registry`, the ones ``evaluate`` and ``compare`` use); this
+module validates inputs, maps labels to classes and names the results.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -181,15 +181,7 @@ def detection_metrics(
     Raises:
         ValueError: On empty or mismatched inputs, or labels outside ``labels``.
     """
-    from sklearn.metrics import (
-        accuracy_score,
-        average_precision_score,
-        confusion_matrix,
-        f1_score,
-        matthews_corrcoef,
-        precision_recall_fscore_support,
-        roc_auc_score,
-    )
+    from ._metric_registry import compute_metrics
 
     truth = _as_list(y_true, "y_true")
     if y_pred is None and y_score is None:
@@ -229,50 +221,22 @@ def detection_metrics(
             else [allowed[i] for i in scores.argmax(axis=1)]
         )
 
-    out: dict[str, float] = {"n": len(truth), "accuracy": float(accuracy_score(truth, preds))}
-    average = "binary" if binary else "macro"
-    kwargs: dict[str, Any] = {"pos_label": positive} if binary else {"labels": allowed}
-    p, r, f, _ = precision_recall_fscore_support(truth, preds, average=average, zero_division=0, **kwargs)
-    out.update(precision=float(p), recall=float(r), f1=float(f))
-    out["f1_macro"] = float(f1_score(truth, preds, labels=allowed, average="macro", zero_division=0))
-    out["mcc"] = float(matthews_corrcoef(truth, preds))
-    cm = confusion_matrix(truth, preds, labels=allowed)
-    fp = cm.sum(axis=0) - np.diag(cm)
-    tn = cm.sum() - cm.sum(axis=0) - cm.sum(axis=1) + np.diag(cm)
-    per_class_fpr = np.divide(fp, fp + tn, out=np.zeros(len(allowed)), where=(fp + tn) > 0)
-    out["fpr"] = float(per_class_fpr[allowed.index(positive)] if binary else per_class_fpr.mean())
-
+    # The numbers themselves come from the metric registry, the functions evaluate and compare use:
+    # labels become class indices (binary: the positive class is 1).
+    order = [negative, positive] if binary else allowed
+    index = {label: i for i, label in enumerate(order)}
+    if scores is None:  # no ranking metric without scores; the rows only need the class count
+        probs = np.eye(len(order))[[index[x] for x in preds]]
+    else:
+        probs = np.column_stack([1 - scores, scores]) if binary else scores
+    items = [{"label": index[t], "pred": index[p], "probs": row} for t, p, row in zip(truth, preds, probs, strict=True)]
+    names = ["accuracy", "precision", "recall", "f1", "f1_macro", "mcc", "fpr"]
     if scores is not None:
-        out.update(_score_metrics(truth, scores, allowed, positive, binary, roc_auc_score, average_precision_score))
-    return out
-
-
-def _score_metrics(
-    truth: list[Any], scores: np.ndarray, allowed: list[Any], positive: Hashable, binary: bool,
-    roc_auc_score: Any, average_precision_score: Any,
-) -> dict[str, float]:
-    present = set(truth)
-    if binary:
-        t = np.asarray([1 if x == positive else 0 for x in truth])
-        if len(present) < 2:
-            logger.warning("y_true holds one class only (%r): roc_auc, pr_auc and vd_s are undefined (nan)",
-                           truth[0])
-            return {"roc_auc": math.nan, "pr_auc": math.nan, "vd_s": math.nan}
-        return {
-            "roc_auc": float(roc_auc_score(t, scores)),
-            "pr_auc": float(average_precision_score(t, scores)),
-            "vd_s": vd_score(t, scores),
-        }
-    if present != set(allowed):
-        missing = [x for x in allowed if x not in present]
-        logger.warning("y_true lacks classes %s: multi-class roc_auc and pr_auc are undefined (nan)", missing)
-        return {"roc_auc": math.nan, "pr_auc": math.nan}
-    # One-vs-rest, macro: the same as roc_auc_score(multi_class="ovr"), without needing probabilities.
-    onehot = np.asarray([[1 if x == lab else 0 for lab in allowed] for x in truth])
-    return {
-        "roc_auc": float(roc_auc_score(onehot, scores, average="macro")),
-        "pr_auc": float(average_precision_score(onehot, scores, average="macro")),
-    }
+        names += ["roc_auc", "pr_auc", "vd_s"] if binary else ["roc_auc", "pr_auc"]
+        if len(set(truth)) < len(order):
+            logger.warning("y_true lacks classes %s: %s undefined (nan)",
+                           [x for x in order if x not in set(truth)], ", ".join(names[7:]))
+    return {"n": len(truth), **compute_metrics("detection", items, names)}
 
 
 # --- vulnerable / patched pairs ---------------------------------------------
