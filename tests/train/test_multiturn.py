@@ -183,3 +183,10 @@ def test_real_smollm2_tokenizer_masks_exactly_the_assistant_turns() -> None:
         assert row.input_ids == tok.apply_chat_template(chat, tokenize=True, return_dict=True)["input_ids"]
         expected = [m["content"] + "<|im_end|>\n" for m in chat if m["role"] == "assistant"]
         assert _masked_pieces(tok, row.input_ids, row.assistant_masks) == expected
+
+
+def test_assistant_only_loss_is_the_stage_s_own(tmp_path: Path) -> None:
+    from llmsec.train._args import build_training_args
+
+    with pytest.raises(ValueError, match=r"trainer\.assistant_only_loss: reserved by llmsec"):
+        build_training_args({"assistant_only_loss": False}, output_dir=tmp_path, seed=1, sft=True)

@@ -16,6 +16,8 @@ RESERVED = {
     "seed": "set the recipe's top-level seed",
     "data_seed": "set the recipe's top-level seed",
     "max_length": "set the stage's max_length",
+    "assistant_only_loss": "an instruct stage's loss is on the assistant turns, masked by trl or by llmsec "
+    "as the chat template allows (docs/recipes.md, Multi-turn conversations)",
 }
 
 # CPU-friendly defaults; any of them can be overridden under ``trainer:``. ``disable_tqdm`` is left to

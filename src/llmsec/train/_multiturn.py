@@ -159,12 +159,12 @@ class SftRows:
     assistant_turns: int
 
 
-def sft_rows(conversations: Sequence[Conversation], tokenizer: Any, system_prompt: str | None = None,
+def sft_rows(conversations: Iterable[Conversation], tokenizer: Any, system_prompt: str | None = None,
              mode: MaskMode | None = None) -> SftRows:
     """One row per conversation with the loss on its assistant turns (see the module docstring).
 
     Args:
-        conversations: the split's conversations.
+        conversations: the split's conversations (read once: a generator will do).
         tokenizer: the model's tokenizer, with a chat template.
         system_prompt: a system turn for conversations without one.
         mode: force ``"trl"`` (rows of messages for trl's ``assistant_only_loss``) or
