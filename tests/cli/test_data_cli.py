@@ -94,3 +94,14 @@ def test_prepare_takes_a_yaml_config_and_flags_override_it(tmp_path: Path) -> No
     cfg.write_text(f"task: vuln-detect\nout: {tmp_path / 'a'}\nsources: [{src}]\nsplit: sideways\ncolour: red\n")
     bad = runner.invoke(app, ["data", "prepare", "--config", str(cfg)], env={"COLUMNS": "400"})
     assert bad.exit_code != 0 and "unknown split 'sideways'" in bad.output and "colour" in bad.output
+
+
+def test_audit_takes_a_yaml_config_and_flags_override_it(tmp_path: Path) -> None:
+    cfg = tmp_path / "audit.yaml"
+    cfg.write_text(f"task: vuln-detect\nsources: [{_source(tmp_path)}]\nsplit: random\nprobe_cap: 40\nfolds: 3\n")
+    result = runner.invoke(app, ["data", "audit", "--config", str(cfg), "--seed", "5", "--out", str(tmp_path / "a")],
+                           env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["settings"] == {**report["settings"], "probe_cap": 40, "folds": 3, "seed": 5}
+    assert report["split"] == "random" and report["n_records"] == 60

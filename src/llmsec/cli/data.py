@@ -252,9 +252,10 @@ def _guess_task(paths: list[str], formats: list[str]) -> str:
 
 @data_app.command("audit")
 def audit_command(
-    datasets: Annotated[list[str], typer.Argument(
+    ctx: typer.Context,
+    datasets: Annotated[list[str] | None, typer.Argument(
         help="Source files or folders (several are one dataset, e.g. a phishing and a benign list), "
-             "or a folder `llmsec data prepare` wrote (its train/test split is audited).", show_default=False)],
+             "or a folder `llmsec data prepare` wrote (its train/test split is audited).", show_default=False)] = None,
     task: Annotated[str | None, typer.Option("--task", "-t", help="The task (default: guessed from the format).",
                                              show_default=False)] = None,
     format_: Annotated[
@@ -274,28 +275,54 @@ def audit_command(
         list[str] | None,
         typer.Option("--option", help="A loader option, key=value (all sources) or N:key=value (source N)."),
     ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="A YAML file of audit settings (task, sources, split, "
+                                  "probe_cap...); flags given here override it.", show_default=False)
+    ] = None,
+    column: Annotated[
+        list[str] | None, typer.Option("--column", help="Map a record field to a table column, FIELD=COLUMN.")
+    ] = None,
 ) -> None:
     """Audit DATASETS for TASK: conflicting twins, duplicates, shortcut probes, corpus markers, group leakage."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    from llmsec.data import audit, audit_split, load_records
+    from llmsec.data import AuditConfig, audit, audit_split, load_records
+    from llmsec.data._configs import load_config
 
     with user_errors():
+        datasets = list(datasets or [])
+        if not datasets and config is None:
+            raise ValueError("no source given: `llmsec data audit FILE --task T` (or --config FILE)")
         formats = list(format_ or [])
         if len(formats) not in (0, 1, len(datasets)):
             raise ValueError(f"{len(formats)} --format values for {len(datasets)} sources: give one, or one per source")
         if split not in ("group", "random", "none"):
             raise ValueError(f"--split {split!r} is not one of group, random, none")
-        task_name = task or _guess_task(datasets, formats)
+        per_source = parse_options(option or [], len(datasets))
+        columns = parse_columns(column or [])
+        for options in per_source:
+            if columns:
+                options.setdefault("columns", columns)
         prepared = len(datasets) == 1 and (Path(datasets[0]) / "train.jsonl").is_file()
-        if prepared and (Path(datasets[0]) / "test.jsonl").is_file():
+        if config is not None:
+            values = {"split": split, "max_samples": max_samples, "probe_cap": probe_cap, "seed": seed}
+            given: dict[str, Any] = {k: v for k, v in values.items() if _given(ctx, k)}
+            if task is not None:
+                given["task"] = task
+            if datasets:
+                fmts = formats if len(formats) == len(datasets) else [formats[0] if formats else None] * len(datasets)
+                given["sources"] = [{"path": d, "format": fmts[i], "options": per_source[i]}
+                                    for i, d in enumerate(datasets)]
+            report = audit(config=load_config(AuditConfig, config, overrides=given))
+        elif prepared and (Path(datasets[0]) / "test.jsonl").is_file():
+            task_name = task or _guess_task(datasets, formats)
             train, _ = load_records(Path(datasets[0]) / "train.jsonl", "jsonl")
             test, _ = load_records(Path(datasets[0]) / "test.jsonl", "jsonl")
             report = audit_split(train, test, task=task_name, probe_cap=probe_cap, seed=seed)
         else:
-            per_source = parse_options(option or [], len(datasets))
+            task_name = task or _guess_task(datasets, formats)
             specs = [
                 (path, formats[i] if len(formats) == len(datasets) else (formats[0] if formats else None),
                  per_source[i])
