@@ -138,6 +138,9 @@ def test_export_merged_and_gguf_from_an_adapter(adapter_checkpoint: Path, tiny_l
     diff = gguf_logit_diff(file, adapter_checkpoint, [TEXT])
     assert diff["max_abs"] == 0.0 and diff["top1_agree"] == 1.0
     assert json.loads(file.with_name(f"model.gguf.{EXPORT_RECORD}").read_text())["outtype"] == "f32"
+    again = export(merged, "gguf", tmp_path / "out" / "from-merged.gguf", outtype="f32")  # the merged folder
+    assert json.loads(again.with_name(f"{again.name}.{EXPORT_RECORD}").read_text())["base_model"] == str(tiny_llama_dir)
+    assert gguf_logit_diff(again, adapter_checkpoint, [TEXT])["max_abs"] == 0.0
 
 
 def test_cli_export(adapter_checkpoint: Path, tmp_path: Path) -> None:

@@ -86,12 +86,16 @@ def _default_out(source: str, to: str, outtype: str) -> Path:
     return folder / (f"{name}-merged" if to == "merged" else f"{name}.{outtype}.gguf")
 
 
-def _read_manifest(source: str) -> dict[str, Any]:
-    file = Path(source) / MANIFEST
+def _read_json(file: Path) -> dict[str, Any]:
     try:
-        return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+        value = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
     except (OSError, ValueError):
         return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _read_manifest(source: str) -> dict[str, Any]:
+    return _read_json(Path(source) / MANIFEST)
 
 
 def _record(source: str, to: str, outtype: str | None) -> dict[str, Any]:
@@ -100,6 +104,8 @@ def _record(source: str, to: str, outtype: str | None) -> dict[str, Any]:
 
     manifest = _read_manifest(source)
     chain = list(manifest.get("chain") or [])
+    if not manifest:  # a merged export carries its checkpoint's chain
+        chain = list(_read_json(Path(source) / EXPORT_RECORD).get("chain") or [])
     if manifest:
         chain.append({"kind": (manifest.get("stage") or {}).get("kind"), "path": str(Path(source).resolve()),
                       "adapter": manifest.get("adapter"), "base_model": manifest.get("base_model")})
@@ -118,6 +124,9 @@ def _record(source: str, to: str, outtype: str | None) -> dict[str, Any]:
 def root_base(source: str) -> str:
     """The portable name of the model a checkpoint's lineage started from (the upstream id of a built-in)."""
     manifest = _read_manifest(source)
+    exported = _read_json(Path(source) / EXPORT_RECORD)  # a merged export names its checkpoint's base
+    if not manifest and exported.get("base_model"):
+        return str(exported["base_model"])
     chain = manifest.get("chain") or []
     if chain and isinstance(chain[0], dict) and chain[0].get("base_model"):
         return str(chain[0]["base_model"])
