@@ -100,3 +100,22 @@ def test_a_toy_metric_is_in_the_report_the_cli_table_and_compare(toy: Task) -> N
     assert rows["toy_length"]["a"] == 2.0 and rows["toy_length"]["b"] == 10.0
     assert rows["toy_length"]["higher_is_better"] is False
     assert rows["accuracy"]["diff"] == 1.0
+
+
+def test_a_task_can_score_all_its_answers_at_once() -> None:
+    """``score_batch``: one call over every record and answer (a static analyser run over generated code)."""
+    from llmsec.eval import score_generation
+
+    seen: list[Any] = []
+
+    def batch(records: Any, preds: Any) -> list[dict[str, float | None]]:
+        seen.append((len(records), list(preds)))
+        return [{"accuracy": float(p == r.label)} for r, p in zip(records, preds, strict=True)]
+
+    task = Task(name="toy-batch", record_type=Example, description="toy", kind="generation", metrics=("accuracy",),
+                answers=Answers(what="word", expected="a word", extract=_first_word, score_batch=batch))
+    metrics, rows = score_generation(task, [Example("q", "yes"), Example("q", "no")], ["Yes.", "maybe"])
+    assert seen == [(2, ["yes", "maybe"])] and metrics["accuracy"] == 0.5
+    assert rows[1]["scores"] == {"accuracy": 0.0} and rows[1]["parsed"]
+    with pytest.raises(ValueError, match="exactly one of score"):
+        Answers(what="word", expected="a word", extract=_first_word)

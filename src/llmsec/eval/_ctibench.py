@@ -235,7 +235,7 @@ def _score_item(task: str, item: int, truth: str, answer: str | None) -> CtiBenc
     pred = scorer.answers.extract(answer, None)  # type: ignore[union-attr]
     if pred is None:
         return CtiBenchItem(item, truth, None, unscored, f"no {_WHAT[task]} found")
-    value = scorer.answers.score(pred, truth)[scorer.main_metric]  # type: ignore[union-attr]
+    value = scorer.answers.score(pred, truth)[scorer.main_metric]  # type: ignore[misc, union-attr]
     if value is None:
         return CtiBenchItem(item, truth, pred, None, "vector has no CVSS v3 base score")
     return CtiBenchItem(item, truth, pred, value)

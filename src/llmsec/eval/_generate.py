@@ -176,14 +176,22 @@ def score_generation(task: Task, records: Sequence[Record], outputs: Sequence[st
     if all(not o.strip() for o in outputs):
         raise ValueError(f"{source}: every one of the {len(outputs)} model outputs is empty: the model generated "
                          "nothing (check max_new_tokens, the chat template and the eos token)")
-    rows: list[dict[str, Any]] = []
+    truths, preds = [], []
     for i, (record, output) in enumerate(zip(records, outputs, strict=True)):
         if not isinstance(record, task.record_type):
             raise ValueError(f"{source}: record {i} is a {type(record).__name__}, but task {task.name!r} reads "
                              f"{task.record_type.__name__} records; pick the matching --task or --format")
-        truth = _truth(task, record, f"{source}: record {i}")
-        pred = answers.extract(output, record)
-        scores = answers.score(pred, truth)
+        truths.append(_truth(task, record, f"{source}: record {i}"))
+        preds.append(answers.extract(output, record))
+    if answers.score_batch is not None:
+        all_scores = list(answers.score_batch(records, preds))
+        if len(all_scores) != len(records):
+            raise ValueError(f"task {task.name!r}: score_batch returned {len(all_scores)} scores for "
+                             f"{len(records)} records")
+    else:
+        all_scores = [answers.score(pred, truth) for pred, truth in zip(preds, truths, strict=True)]
+    rows: list[dict[str, Any]] = []
+    for i, (output, truth, pred, scores) in enumerate(zip(outputs, truths, preds, all_scores, strict=True)):
         value = scores.get(task.main_metric)
         reason = None
         if pred is None:

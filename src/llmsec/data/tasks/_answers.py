@@ -11,7 +11,7 @@ answer kinds follow CTIBench's scoring (CTI-MCQ, CTI-RCM, CTI-VSP, CTI-ATE).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .._records import MultipleChoice, Record
@@ -45,13 +45,21 @@ class Answers:
             or ``None`` when it is outside the task's answer set.
         score: ``(normalised answer or None, normalised reference) -> {metric name: item value}``;
             a value of ``None`` leaves the item out of that metric's mean (an unscorable CVSS vector).
+        score_batch: instead of ``score``, when scoring needs the records or runs once over every
+            answer (a static analyser over generated code): ``(records, answers) -> [item scores]``,
+            one dict per record, in order.
     """
 
     what: str
     expected: str
     extract: Callable[[str, Record | None], str | None]
-    truth: Callable[[str], str | None]
-    score: Callable[[str | None, str], ItemScores]
+    truth: Callable[[str], str | None] = lambda value: value
+    score: Callable[[str | None, str], ItemScores] | None = None
+    score_batch: Callable[[Sequence[Record], Sequence[str | None]], list[ItemScores]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.score is None) == (self.score_batch is None):
+            raise ValueError("Answers needs exactly one of score= (per item) or score_batch= (all items at once)")
 
 
 def exact_match(pred: str | None, truth: str) -> ItemScores:
