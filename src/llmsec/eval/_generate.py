@@ -146,7 +146,8 @@ def _answers(task: Task) -> Any:
 
 def _truth(task: Task, record: Record, where: str) -> str:
     answers = _answers(task)
-    raw = record.answer if isinstance(record, MultipleChoice) else record.label  # type: ignore[union-attr]
+    # a record without a reference (a prompt for generated code) has the empty one
+    raw = record.answer if isinstance(record, MultipleChoice) else str(getattr(record, "label", ""))
     truth = answers.truth(raw)
     if truth is None:
         raise ValueError(f"{where}: label {raw!r} is outside task {task.name!r}'s label set ({answers.expected});"
