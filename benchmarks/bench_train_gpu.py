@@ -18,7 +18,18 @@ documents, sequence length 2048, batch 8, and times ``--steps`` optimizer steps 
 * ``llmsec-pretrain-qlora``: what ``DomainPretrainer`` runs (EOS-joined blocks,
   document-masked collator, chunked LM head, fast path);
 
-reporting tokens/s (real tokens, after the first step), peak GB
+and the ladder of speed levers (``llmsec.train._levers``), each one more row in the same run,
+named by ``+`` suffixes on an llmsec mode:
+
+* ``llmsec-instruct-qlora+offload``: offloaded activation checkpointing (each layer's input
+  in pinned CPU memory, recomputed inside the layer; the memory-matched baseline of the ladder);
+* ``...+flex``: packed documents through flex_attention with a document block mask
+  instead of a dense 4-D mask on sdpa;
+* ``...+fused-lora``: LoRA folded into the base matmul (one saved copy of the input);
+* ``...+compile``: regional torch.compile of the decoder blocks;
+* ``llmsec-pretrain-qlora+offload+flex+fused-lora``: the same levers for ``DomainPretrainer``;
+
+reporting tokens/s (real tokens, after ``--warmup`` steps), peak GB
 (``torch.cuda.max_memory_allocated``), MFU (6 x parameters x tokens/s over
 ``--peak-tflops``) and the loss at the last step; the per-step losses of
 vanilla and llmsec SFT on the same data and seed are compared. Then inference:
@@ -26,6 +37,12 @@ generation tokens/s and classification samples/s, 4-bit against bf16.
 
     python benchmarks/bench_train_gpu.py [--peak-tflops 989] [--steps 20] [--out results.json]
     python benchmarks/bench_train_gpu.py --tiny      # the same code paths on the CPU, in seconds
+    python benchmarks/bench_train_gpu.py --profile --modes vanilla-qlora   # where a step's time goes
+
+``--profile`` runs torch.profiler over ``--profile-steps`` steps of each mode named,
+prints the share of step time by category (``profile_summary.py``) and the top
+kernels (CPU ops on the CPU), and writes the chrome trace (``*.json.gz``, open it in
+Perfetto or chrome://tracing) and the summary JSON.
 """
 
 from __future__ import annotations
@@ -54,9 +71,43 @@ LOSS_TOL = {"gpu": 0.05, "cpu": 1e-3}
 
 TRAIN_MODES = ["vanilla-qlora", "llmsec-instruct-qlora", "llmsec-instruct-qlora-ckpt", "llmsec-pretrain-qlora",
                "vanilla-bf16-lora", "llmsec-instruct-bf16-lora"]
+LADDER = ["llmsec-instruct-qlora+offload", "llmsec-instruct-qlora+offload+flex",
+          "llmsec-instruct-qlora+offload+flex+fused-lora", "llmsec-instruct-qlora+offload+flex+fused-lora+compile",
+          "llmsec-pretrain-qlora+offload+flex+fused-lora"]
+# Not in --tiny's default set: inductor compiles for minutes on a small CPU (run it by name).
+SLOW_ON_CPU = ("compile",)
 PAIRS = {"qlora": ("vanilla-qlora", "llmsec-instruct-qlora"),
          "qlora-ckpt": ("vanilla-qlora", "llmsec-instruct-qlora-ckpt"),
          "bf16-lora": ("vanilla-bf16-lora", "llmsec-instruct-bf16-lora")}
+RESULTS_PROFILE = RESULTS.with_name("profile.json")
+
+
+def split_mode(mode: str) -> tuple[str, list[str]]:
+    """``"llmsec-instruct-qlora+offload+flex"`` -> ``("llmsec-instruct-qlora", ["offload", "flex"])``."""
+    base, *levers = mode.split("+")
+    return base, levers
+
+
+def check_mode(mode: str) -> str:
+    """An argparse type: a train mode, optionally an llmsec mode with ``+lever`` suffixes."""
+    from llmsec.train._levers import LEVERS
+
+    base, levers = split_mode(mode)
+    if base not in TRAIN_MODES or (levers and not base.startswith("llmsec")) or any(v not in LEVERS for v in levers):
+        raise argparse.ArgumentTypeError(f"{mode!r}: a mode is one of {TRAIN_MODES}, and an llmsec mode may add "
+                                         f"'+lever' suffixes from {list(LEVERS)}")
+    return mode
+
+
+def pair_name(mode: str) -> str:
+    """The loss-agreement row of a ladder mode: vs vanilla for SFT, vs the plain pre-training row for pre-training."""
+    base, levers = split_mode(mode)
+    return ("pretrain" if "pretrain" in base else base.removeprefix("llmsec-instruct-")) + "+" + "+".join(levers)
+
+
+def reference_mode(mode: str) -> str:
+    base, _ = split_mode(mode)
+    return base if "pretrain" in base else PAIRS[base.removeprefix("llmsec-instruct-")][0]
 
 
 def shape(tiny: bool) -> dict[str, Any]:
@@ -138,8 +189,9 @@ class Meter:
 
         self.callback = CB()
 
-    def tokens_per_s(self) -> float:
-        times, tokens = self.times[1:] or self.times, self.tokens[1:] or self.tokens
+    def tokens_per_s(self, warmup: int = 1) -> float:
+        """Real tokens over seconds of the steps after ``warmup`` (compilation and allocator warm-up)."""
+        times, tokens = self.times[warmup:] or self.times, self.tokens[warmup:] or self.tokens
         return sum(tokens) / max(sum(times), 1e-9)
 
 
@@ -157,10 +209,27 @@ def bnb_quant(cuda: bool) -> Any:
     return bnb_config(QuantizationConfig(bits=4, quant_type="nf4", double_quant=True, compute_dtype="bfloat16"))
 
 
-def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[int]], cuda: bool) -> dict[str, Any]:
+class StepProfiler:
+    """A trainer callback that advances a ``torch.profiler`` schedule at every optimizer step."""
+
+    def __init__(self, prof: Any) -> None:
+        from transformers import TrainerCallback
+
+        class CB(TrainerCallback):
+            def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+                prof.step()
+
+        self.prof, self.callback = prof, CB()
+
+
+def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[int]], cuda: bool,
+             profiler: StepProfiler | None = None) -> dict[str, Any]:
     import torch
     from datasets import Dataset
     from transformers import set_seed
+
+    mode, levers = split_mode(mode)
+    lever_report: dict[str, str] = {}
 
     quantized = "qlora" in mode and cuda
     dtype = torch.bfloat16 if cuda else torch.float32
@@ -197,8 +266,8 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
         from llmsec.models import attach_adapter, load_model
         from llmsec.train._args import build_training_args
 
-        if a.llmsec_checkpointing or mode.endswith("-ckpt"):  # a trainer: key, as a recipe sets it (user keys win)
-            common["activation_checkpointing"] = True
+        if (a.llmsec_checkpointing or mode.endswith("-ckpt")) and "offload" not in levers:
+            common["activation_checkpointing"] = True  # a trainer: key, as a recipe sets it (user keys win)
 
         quant = QuantizationConfig() if quantized else None
         method = "qlora" if quantized else "lora"
@@ -207,6 +276,10 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
         set_seed(a.seed)
         model = attach_adapter(model, AdapterConfig(method=method, r=16, alpha=32, dropout=0.0,
                                                     quantization=quant), task="causal-lm")
+        if levers:
+            from llmsec.train._fastpath import apply_training_levers
+
+            lever_report = apply_training_levers(model, levers, device_type="cuda" if cuda else "cpu")
         meter = Meter(model)
         if "instruct" in mode:
             from trl import SFTTrainer
@@ -232,11 +305,16 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
                               data_collator=pretrain_collate(model, EOS, document_mask=True, fused_lm_head=True),
                               callbacks=[meter.callback])
             add_chunked_lm_head(trainer.model)
-    trainer.train()
+    if profiler is not None:
+        trainer.add_callback(profiler.callback)
+        with profiler.prof:
+            trainer.train()
+    else:
+        trainer.train()
     n_params = param_count(a.tiny)  # counted from the shape: 4-bit storage hides the true count
-    tps = meter.tokens_per_s()
+    tps = meter.tokens_per_s(a.warmup)
     row = {
-        "mode": mode, "quantized": quantized, "tokens_per_s": tps,
+        "mode": "+".join([mode, *levers]), "quantized": quantized, "tokens_per_s": tps, "levers": lever_report,
         "peak_gb": torch.cuda.max_memory_allocated() / 1e9 if cuda else 0.0,
         "mfu": 6 * n_params * tps / (a.peak_tflops * 1e12),
         "loss_last": step_losses(trainer)[-1], "losses": step_losses(trainer),
@@ -334,12 +412,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--llmsec-checkpointing", action="store_true",
                    help="keep activation checkpointing on in the llmsec modes (when memory must stay <= vanilla)")
-    p.add_argument("--modes", nargs="*", default=TRAIN_MODES, choices=TRAIN_MODES)
+    p.add_argument("--modes", nargs="*", default=None, type=check_mode, metavar="MODE",
+                   help=f"train modes (default: all, then the ladder; --tiny leaves out +compile). Modes: "
+                        f"{', '.join(TRAIN_MODES)}; an llmsec mode may add +offload, +flex, +fused-lora, +compile")
+    p.add_argument("--warmup", type=int, default=None,
+                   help="steps left out of tokens/s (default 3: compilation and recompilation for a new "
+                        "sequence length land there; tiny 1)")
+    p.add_argument("--profile", action="store_true",
+                   help="profile each mode named (default llmsec-instruct-qlora-ckpt) instead of the full benchmark")
+    p.add_argument("--profile-steps", type=int, default=None, help="steps recorded after 1 skipped + 1 warm-up "
+                                                                  "(default 3; tiny 2)")
     p.add_argument("--out", type=Path, default=None, help=f"JSON path (default {RESULTS.name}, tiny: *_tiny.json)")
     a = p.parse_args(argv)
     a.steps = a.steps or (3 if a.tiny else 20)
     a.seq_len = a.seq_len or (128 if a.tiny else 2048)
     a.batch = a.batch or (2 if a.tiny else 8)
+    a.warmup = a.warmup if a.warmup is not None else (1 if a.tiny else 3)
+    if a.profile:
+        return profile_main(a)
+    if a.modes is None:
+        a.modes = TRAIN_MODES + [m for m in LADDER if not (a.tiny and any(v in SLOW_ON_CPU for v in split_mode(m)[1]))]
     a.out = a.out or (RESULTS.with_name("train_gpu_tiny.json") if a.tiny else RESULTS)
 
     import torch
@@ -361,19 +453,64 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             compare[name] = {"steps": n, "max_abs_loss_diff": diff, "tolerance": tol, "ok": diff <= tol,
                              "speedup": by[ours]["tokens_per_s"] / by[van]["tokens_per_s"],
                              "memory_ratio": (by[ours]["peak_gb"] / by[van]["peak_gb"]) if cuda else None}
+    for mode in (m for m in a.modes if "+" in m):  # the ladder: each row against its reference
+        ref = reference_mode(mode)
+        if ref in by:
+            n = min(len(by[ref]["losses"]), len(by[mode]["losses"]))
+            diff = max(abs(x - y) for x, y in zip(by[ref]["losses"][:n], by[mode]["losses"][:n], strict=True))
+            compare[pair_name(mode)] = {
+                "steps": n, "reference": ref, "max_abs_loss_diff": diff, "tolerance": tol, "ok": diff <= tol,
+                "speedup": by[mode]["tokens_per_s"] / by[ref]["tokens_per_s"],
+                "memory_ratio": (by[mode]["peak_gb"] / by[ref]["peak_gb"]) if cuda else None}
     infer = inference(a, model_dir, cuda)
     result = {
         "device": torch.cuda.get_device_name(0) if cuda else f"cpu ({platform.processor() or platform.machine()})",
-        "tiny": a.tiny, "steps": a.steps, "seq_len": a.seq_len, "batch": a.batch, "peak_tflops": a.peak_tflops,
+        "tiny": a.tiny, "steps": a.steps, "warmup": a.warmup, "seq_len": a.seq_len, "batch": a.batch,
+        "peak_tflops": a.peak_tflops,
         "params": param_count(a.tiny),
         "versions": {m: _version(m) for m in ("torch", "transformers", "trl", "peft", "bitsandbytes", "liger_kernel")},
         "notes": [] if cuda else ["CPU --tiny run: fp32, bitsandbytes 4-bit skipped (qlora modes run unquantized), "
-                                  "no GPU fast path; peak_gb not measured (0)"],
+                                  "no GPU fast path, flex_attention skipped (no CPU backward); "
+                                  "peak_gb not measured (0)"],
         "train": rows, "loss_agreement": compare, "inference": infer,
     }
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=2) + "\n")
     print_table(result)
+    return result
+
+
+def profile_main(a: argparse.Namespace) -> dict[str, Any]:
+    """``--profile``: torch.profiler over a few steps of each mode named; summary printed, trace + JSON written."""
+    import torch
+    from profile_summary import format_summary, load_trace, summarize
+    from torch.profiler import ProfilerActivity, profile, schedule
+
+    cuda = torch.cuda.is_available() and not a.tiny
+    if not cuda and not a.tiny:
+        sys.exit("no CUDA device: run with --tiny on the CPU")
+    a.profile_steps = a.profile_steps or (2 if a.tiny else 3)
+    a.steps = 2 + a.profile_steps  # one step skipped, one warm-up, then the recorded ones
+    modes = a.modes or ["llmsec-instruct-qlora-ckpt"]
+    out = a.out or (RESULTS_PROFILE.with_name("profile_tiny.json") if a.tiny else RESULTS_PROFILE)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model_dir = build_model_dir(a.tiny, torch.bfloat16 if cuda else torch.float32, a.seed, a.seq_len)
+    docs = synthetic_docs(int(a.steps * a.batch * a.seq_len * 1.3), a.seq_len, shape(a.tiny)["vocab_size"], a.seed)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    result: dict[str, Any] = {"device": torch.cuda.get_device_name(0) if cuda else "cpu", "tiny": a.tiny,
+                              "seq_len": a.seq_len, "batch": a.batch, "profiles": {}}
+    for mode in modes:
+        prof = profile(activities=activities, record_shapes=True,
+                       schedule=schedule(wait=1, warmup=1, active=a.profile_steps))
+        row = run_mode(mode, a, model_dir, docs, cuda, profiler=StepProfiler(prof))
+        trace = out.with_name(f"{out.stem}_{mode.replace('+', '_')}.trace.json.gz")
+        prof.export_chrome_trace(str(trace))
+        summary = summarize(load_trace(trace), vocab=shape(a.tiny)["vocab_size"], lora_r=16)
+        result["profiles"][mode] = {"trace": str(trace.relative_to(ROOT) if trace.is_relative_to(ROOT) else trace),
+                                    "tokens_per_s": row["tokens_per_s"], "peak_gb": row["peak_gb"], **summary}
+        print(format_summary(summary, mode))
+        print(f"  trace: {trace}")
+    out.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
@@ -393,13 +530,16 @@ def print_table(r: dict[str, Any]) -> None:
           f"{r['params'] / 1e6:.1f}M params, peak {r['peak_tflops']} TFLOPS")
     for note in r["notes"]:
         print(f"note: {note}")
-    print(f"{'mode':28} {'tokens/s':>10} {'peak GB':>8} {'MFU':>7} {'loss@last':>10}")
+    width = max(28, *(len(row["mode"]) for row in r["train"]))
+    print(f"{'mode':{width}} {'tokens/s':>10} {'peak GB':>8} {'MFU':>7} {'loss@last':>10}")
     for row in r["train"]:
-        print(f"{row['mode']:28} {row['tokens_per_s']:10.0f} {row['peak_gb']:8.2f} {row['mfu']:7.2%} "
-              f"{row['loss_last']:10.4f}")
+        skipped = [f"{k} {v}" for k, v in row.get("levers", {}).items() if v.startswith("skipped")]
+        print(f"{row['mode']:{width}} {row['tokens_per_s']:10.0f} {row['peak_gb']:8.2f} {row['mfu']:7.2%} "
+              f"{row['loss_last']:10.4f}" + (f"  ({'; '.join(skipped)})" if skipped else ""))
     for name, c in r["loss_agreement"].items():
         mem = f", memory x{c['memory_ratio']:.2f}" if c["memory_ratio"] is not None else ""
-        print(f"{name}: llmsec/vanilla speed x{c['speedup']:.2f}{mem}; max |loss diff| over {c['steps']} steps "
+        ref = c.get("reference", "vanilla")
+        print(f"{name}: speed x{c['speedup']:.2f} vs {ref}{mem}; max |loss diff| over {c['steps']} steps "
               f"{c['max_abs_loss_diff']:.2e} (tolerance {c['tolerance']:g}) {'OK' if c['ok'] else 'EXCEEDED'}")
     print(f"{'inference':10} {'generate tok/s':>15} {'classify samples/s':>19} {'peak GB':>8}")
     for row in r["inference"]:
