@@ -399,6 +399,6 @@ def tasks_command() -> None:
         t = get_task(name)
         labels = ", ".join(t.labels) if t.labels else ("open (from the data)" if t.kind == "classification" else "-")
         shown = name + (f"\n(also {', '.join(t.aliases)})" if t.aliases else "")
-        table.add_row(escape(shown), t.kind, escape(labels), escape(t.group_key), ", ".join(t.views), ", ".join(t.metrics),
-                      ", ".join(t.formats))
+        table.add_row(escape(shown), t.kind, escape(labels), escape(t.group_key), ", ".join(t.views),
+                      ", ".join(t.metrics), ", ".join(t.formats))
     Console().print(table)
