@@ -190,3 +190,19 @@ def test_assistant_only_loss_is_the_stage_s_own(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match=r"trainer\.assistant_only_loss: reserved by llmsec"):
         build_training_args({"assistant_only_loss": False}, output_dir=tmp_path, seed=1, sft=True)
+
+
+def test_a_tokenizer_without_offsets_gets_the_same_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+    tok = _tokenizer(SMOLLM2_TEMPLATE)
+    (with_offsets,) = conversation_rows(tok, CHAT)
+    call, refused = type(tok).__call__, []
+
+    def no_offsets(self, *args, **kwargs):
+        if kwargs.get("return_offsets_mapping"):
+            refused.append(1)
+            raise NotImplementedError("return_offset_mapping is not available")
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(tok), "__call__", no_offsets)
+    (by_prefix,) = conversation_rows(tok, CHAT)
+    assert refused and by_prefix == with_offsets

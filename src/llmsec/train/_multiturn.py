@@ -101,7 +101,10 @@ def assistant_spans(tokenizer: Any, chat: Sequence[dict[str, str]]) -> tuple[str
 
 def _tokenize_spans(tokenizer: Any, text: str, spans: Sequence[tuple[int, int]]) -> MaskedRow:
     """Tokenize ``text`` as ``apply_chat_template`` does; mark the tokens that start inside a span."""
-    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    try:
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    except (NotImplementedError, ValueError):  # a tokenizer without character offsets
+        return _tokenize_by_prefix(tokenizer, text, spans)
     ids, offsets = enc["input_ids"], enc["offset_mapping"]
     mask = [0] * len(ids)
     k = 0
@@ -111,6 +114,19 @@ def _tokenize_spans(tokenizer: Any, text: str, spans: Sequence[tuple[int, int]])
         if k == len(spans):
             break
         if spans[k][0] <= start < spans[k][1] and end > start:
+            mask[t] = 1
+    return MaskedRow(ids, mask)
+
+
+def _tokenize_by_prefix(tokenizer: Any, text: str, spans: Sequence[tuple[int, int]]) -> MaskedRow:
+    """The same mask from the token counts of the text up to each span's start and end."""
+    def count(prefix: str) -> int:
+        return len(tokenizer(prefix, add_special_tokens=False)["input_ids"])
+
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    mask = [0] * len(ids)
+    for start, end in spans:
+        for t in range(count(text[:start]), min(count(text[:end]), len(ids))):
             mask[t] = 1
     return MaskedRow(ids, mask)
 
