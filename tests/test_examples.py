@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llmsec.config import load_recipe
+from llmsec.config import STAGES, load_recipe
 from llmsec.train import preflight
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,6 +24,9 @@ def test_recipe_is_valid(path: Path) -> None:
         # The real-data recipes read what `bench_recipes.py --prepare-only` writes; tests/test_real_recipes.py
         # prepares it and preflights them in full. Here: every other check.
         problems = [p for p in problems if "file not found: runs/recipes/data/" not in p]
+    if not (REPO.parent / "shared" / "data").is_dir():
+        # recipes on the real samples read ../shared/data, beside a checkout that has it (not a clean CI clone)
+        problems = [p for p in problems if "file not found: ../shared/data/" not in p]
     assert problems == []
     from llmsec.models import BUILTIN_MODELS
 
@@ -32,4 +35,4 @@ def test_recipe_is_valid(path: Path) -> None:
 
 def test_there_are_recipes_for_every_stage() -> None:
     kinds = {s.kind for p in RECIPES for s in load_recipe(p).stages}
-    assert kinds == {"pretrain", "instruct", "transfer"}
+    assert kinds == set(STAGES.names())

@@ -9,6 +9,7 @@ from ._io import (
     recipe_from_dict,
     safe_load_yaml,
 )
+from ._preference import PreferenceStage
 from ._reference import recipe_reference
 from ._schema import (
     AdapterConfig,
@@ -33,6 +34,7 @@ __all__ = [
     "DataConfig",
     "InstructStage",
     "ModelConfig",
+    "PreferenceStage",
     "PretrainStage",
     "QuantizationConfig",
     "Recipe",
