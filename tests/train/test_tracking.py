@@ -70,5 +70,6 @@ def test_a_missing_tracker_stops_the_recipe_before_training(monkeypatch: pytest.
         {"kind": "transfer", "task": "vuln-detect", "data": {"train": "builtin:vuln-code"}},
         {"kind": "instruct", "data": {"train": "builtin:vuln-code"}, "trainer": {"report_to": "tensorboard"}}]})
     problems = preflight(recipe, check_model=False)
-    assert [p for p in problems if "report_to" in p] == ["stages.1.trainer.report_to: tensorboard is not installed: pip install 'llmsec[tracking]' "
-            "(or: pip install tensorboard)"]
+    expected = ("stages.1.trainer.report_to: tensorboard is not installed: pip install 'llmsec[tracking]' "
+                "(or: pip install tensorboard)")
+    assert [p for p in problems if "report_to" in p] == [expected]
