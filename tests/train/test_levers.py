@@ -96,3 +96,29 @@ def test_apply_levers_reports_each_and_refuses_unknown_names(tiny_llama_dir: Pat
     assert set(LEVERS) == {"offload", "flex", "fused-lora", "compile"}
     with pytest.raises(ValueError, match="unknown lever"):
         apply_levers(model, ["turbo"], device_type="cpu")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_flex_trains_like_dense_mask_sdpa_on_cuda() -> None:
+    """Loss and gradients through flex_attention's backward equal the dense-mask sdpa path on packed rows."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    # head size 32: flex's CUDA kernels want at least 16 (tests/tiny.py's Llama has 4)
+    config = LlamaConfig(vocab_size=300, hidden_size=128, intermediate_size=256, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, attn_implementation="sdpa")
+    ids, pos = _packed()
+    ids, pos = ids.cuda(), pos.cuda()
+    results = []
+    for flex in (False, True):
+        torch.manual_seed(0)
+        model = LlamaForCausalLM(config).cuda().train()
+        if flex:
+            assert use_flex_attention(model, device_type="cuda") is None
+        out = model(input_ids=ids, position_ids=pos, labels=ids, use_cache=False)
+        out.loss.backward()
+        results.append((out.loss.detach(), {n: p.grad for n, p in model.named_parameters()}))
+    (loss_sdpa, grads_sdpa), (loss_flex, grads_flex) = results
+    torch.testing.assert_close(loss_flex, loss_sdpa, rtol=1e-4, atol=1e-4)
+    for name, g in grads_sdpa.items():
+        torch.testing.assert_close(grads_flex[name], g, rtol=1e-3, atol=1e-4, msg=name)

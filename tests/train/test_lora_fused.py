@@ -148,3 +148,25 @@ def test_calls_the_fused_function_does_not_cover_take_peft_forward() -> None:
                           for k, v in model.state_dict().items() if "lora_" not in k})
     torch.testing.assert_close(disabled, base(x))  # the base alone: the fused (adapted) path did not run
     assert not torch.allclose(model(x), disabled)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_fused_on_cuda_4bit_bf16_autocast_matches_peft() -> None:
+    """The benchmark's setting: an nf4 base with bf16 compute under bf16 autocast."""
+    bnb = pytest.importorskip("bitsandbytes")
+    torch.manual_seed(0)
+    model = QKV()
+    for name in ("q", "k", "v"):
+        dense = getattr(model, name)
+        q = bnb.nn.Linear4bit(32, 32, bias=False, compute_dtype=torch.bfloat16, quant_type="nf4")
+        q.weight = bnb.nn.Params4bit(dense.weight.data.to(torch.bfloat16), requires_grad=False, quant_type="nf4")
+        setattr(model, name, q)
+    model.is_loaded_in_4bit = True
+    model = _peft(model.cuda(), ["q", "k", "v"])  # moving to CUDA quantizes; fp32 adapters, as peft makes them
+    x = torch.randn(2, 64, 32, device="cuda", dtype=torch.bfloat16)
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        reference = _run(model, x)
+        assert fuse_lora(model) == 3
+        fused = _run(model, x)
+    _assert_same(fused, reference, rtol=2e-2, atol=2e-2)  # bf16: different rounding order, same maths
