@@ -39,6 +39,7 @@ _LAZY = {
     "grid_search": "llmsec.train",
     # eval
     "evaluate": "llmsec.eval",
+    "EvalConfig": "llmsec.eval",
     # explain (the function; ``llmsec.explain`` itself is the subpackage)
     "explain_text": "llmsec.explain",
     # demo
