@@ -152,3 +152,11 @@ def test_cli_export(adapter_checkpoint: Path, tmp_path: Path) -> None:
     assert out.is_file() and "gguf_file='m.gguf'" in result.output and "same top token 100.0%" in result.output
     result = runner.invoke(app, ["export", str(adapter_checkpoint), "--to", "onnx"])
     assert result.exit_code == 2 and "'merged' or 'gguf'" in result.output
+    result = runner.invoke(app, ["export", str(adapter_checkpoint), "--check"])
+    assert result.exit_code == 2 and "--to gguf" in result.output
+
+
+def test_python_api_is_the_same_function() -> None:
+    import llmsec
+
+    assert llmsec.export is export and "export" in llmsec.__all__
