@@ -107,7 +107,10 @@ def evaluate(model: str | Path | Checkpoint | ModelConfig | EvalConfig, **option
     source = str(data)
     if data_format is None:
         data_format = _default_format(source, task_obj)
-    records, _ = load_records(data, data_format, max_samples=config.max_samples)
+    # a task scored by generation reads its own records (an NVD CVE becomes its CVSS vector for cvss-predict);
+    # those it cannot use are left out, counted and named in the warnings
+    records, load_report = load_records(data, data_format, task=task_obj if generate else None,
+                                        max_samples=config.max_samples)
     quant = parse_quantize(config.quantize) if config.quantize else None
 
     result: dict[str, Any] = {
@@ -123,6 +126,11 @@ def evaluate(model: str | Path | Checkpoint | ModelConfig | EvalConfig, **option
         "audit": None,
         "warnings": [],
     }
+    if load_report.task_rejected:
+        result["data"]["refused"] = load_report.task_rejected
+        why = "; ".join(f"{reason} ({n})" for reason, n in load_report.reasons().most_common(3))
+        result["warnings"].append(f"{load_report.task_rejected} records task {task_obj.name!r} cannot use were "
+                                  f"left out: {why}")
     shots, records, few_shot_source = _few_shots(task_obj if generate else None, records, config.few_shot,
                                                  config.few_shot_data, source, data_format)
     if config.contamination:
@@ -340,11 +348,11 @@ def _few_shots(task: Task | None, records: list[Record], k: int, few_shot_data: 
         logger.warning("--few-shot applies to generation tasks only; ignored")
         return [], records, None
     if few_shot_data is not None:
-        pool, _ = load_records(few_shot_data, data_format if str(few_shot_data).endswith(".tsv") else None)
+        pool, _ = load_records(few_shot_data, data_format if str(few_shot_data).endswith(".tsv") else None, task=task)
         where = str(few_shot_data)
     elif source.startswith(BUILTIN_PREFIX) and source.endswith("/test"):
         where = source.removesuffix("/test")
-        pool, _ = load_records(where, data_format)
+        pool, _ = load_records(where, data_format, task=task)
     else:
         if k >= len(records):
             raise ValueError(f"{source}: {k} few-shot examples leave nothing to score in {len(records)} records")
