@@ -120,3 +120,17 @@ def test_preference_after_instruction_tuning_uses_it_as_reference(tiny_llama_dir
     first = next(h for h in ckpt.manifest["log_history"] if "rewards/margins" in h)
     # at step 1 the policy is the reference (the fresh adapter is zero), so the implicit rewards start at 0
     assert abs(first["rewards/margins"]) < 1e-4
+
+
+def test_a_split_train_source_is_evaluated_on_its_held_out_side(tmp_path: Path) -> None:
+    from llmsec.train._common import load_split
+
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"prompt": f"p{g}-{k}", "chosen": "a", "rejected": "b", "group": f"g{g}"}) + "\n"
+                            for g in range(30) for k in range(2)))
+    data = DataConfig(train=str(path), eval=str(path), format="preference", options={"split": "train"})
+    for stage in (PreferenceStage(data=data), InstructStage(data=data)):
+        train, _ = load_split(stage, "train")
+        held_out, _ = load_split(stage, "eval")
+        assert train and held_out and not {r.group for r in train} & {r.group for r in held_out}
+        assert len(train) + len(held_out) == 60

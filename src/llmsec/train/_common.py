@@ -66,13 +66,20 @@ def load_split(stage: _StageBase, which: str) -> tuple[list[Record], LoadReport]
     When the stage names a task, each record is turned into the task's own
     (``Task.adapt``: e.g. an NVD record's CVSS vector becomes the label of
     ``cvss-predict``); records the task refuses count as rejected.
+
+    A format that splits its source itself (``juliet-pairs``, ``preference``) and is
+    asked for ``split: train`` is read for ``eval`` with ``split: test``: the held-out
+    side of the same split, never the training side again.
     """
     source = getattr(stage.data, which)
     if source is None:
         return None
+    options = dict(stage.data.options)
+    if which == "eval" and options.get("split") == "train":
+        options["split"] = "test"
     records, report = load_records(
         source, stage.data.format, task=getattr(stage, "task", None), max_samples=stage.data.max_samples,
-        **stage.data.options,
+        **options,
     )
     if report.rejected:
         logger.warning("%s", report.summary())

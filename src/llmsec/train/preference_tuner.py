@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from ..config import PreferenceStage
-from ..data import EmptyDatasetError, LoadReport, Preference, Record, Rejection, load_records
+from ..data import EmptyDatasetError, LoadReport, Preference, Record, Rejection
 from ._args import build_training_args
 from ._checkpoint import Checkpoint
 from ._common import (
@@ -17,6 +17,7 @@ from ._common import (
     data_manifest,
     final_evaluation,
     final_metrics,
+    load_split,
     run_training,
     save_checkpoint,
 )
@@ -56,8 +57,8 @@ class PreferenceTuner(StageSettings):
         model_cfg = self._start(base)
         tokenizer = load_tokenizer(model_cfg)
         chat = bool(getattr(tokenizer, "chat_template", None))
-        train_records, train_report = self._load("train")
-        evaluation = self._load("eval") if cfg.data.eval is not None else None
+        train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
+        evaluation = load_split(cfg, "eval")
 
         def rows(records: list[Record], report: LoadReport) -> Any:
             from datasets import Dataset
@@ -117,15 +118,6 @@ class PreferenceTuner(StageSettings):
             extra={"preference": {"method": cfg.method, "loss_type": args.loss_type, "beta": args.beta}},
             trainer=trainer,
         )
-
-    def _load(self, which: str) -> tuple[list[Record], LoadReport]:
-        """The stage's ``train`` or ``eval`` records; eval reads the held-out side of a ``split: train``."""
-        data = self.config.data
-        options = dict(data.options)
-        if which == "eval" and options.get("split") == "train":
-            options["split"] = "test"
-        source = data.train if which == "train" else data.eval
-        return load_records(source, data.format, max_samples=data.max_samples, **options)  # type: ignore[arg-type]
 
 
 def method_settings(cfg: PreferenceStage, args_class: type) -> dict[str, Any]:
