@@ -64,7 +64,7 @@ def greedy_llama_cpp(gguf_file: Path, prompt: str, n: int = 16) -> list[int] | N
     llm = Llama(model_path=str(gguf_file), n_ctx=256, verbose=False, logits_all=False)
     tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
     out = []
-    for token in llm.generate(tokens, temp=0.0, top_k=1):
+    for token in llm.generate(tokens, temp=0.0, top_k=1, repeat_penalty=1.0):
         out.append(int(token))
         if len(out) >= n:
             break
