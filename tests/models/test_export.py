@@ -160,3 +160,25 @@ def test_python_api_is_the_same_function() -> None:
     import llmsec
 
     assert llmsec.export is export and "export" in llmsec.__all__
+
+
+def test_cli_merged_export_writes_the_card(adapter_checkpoint: Path, tiny_llama_dir: Path, tmp_path: Path) -> None:
+    from huggingface_hub import ModelCard
+
+    manifest = {"format_version": 1, "stage": {"kind": "instruct", "data": {}}, "base": str(tiny_llama_dir),
+                "parent": None, "base_model": str(tiny_llama_dir), "chain": [], "adapter": "lora", "metrics": {},
+                "data": {"format": "jsonl", "train": {"source": "chat.jsonl", "fingerprint": "fp-0123"}}}
+    (adapter_checkpoint / "llmsec.json").write_text(json.dumps(manifest))
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"task": "sec-mcq", "kind": "multiple-choice", "n": 8, "method": "choice",
+                                   "data": {"source": "mcq.jsonl", "format": "jsonl"}, "metrics": {"accuracy": 0.5}}))
+    out = tmp_path / "merged"
+    result = CliRunner().invoke(app, ["export", str(adapter_checkpoint), "-o", str(out), "--results", str(results)])
+    assert result.exit_code == 0, result.output
+    card = ModelCard.load(out / "README.md")
+    assert card.data.library_name == "transformers" and card.data.base_model == str(tiny_llama_dir)
+    assert card.data.eval_results[0].metric_value == 0.5 and "fp-0123" in card.text
+    assert "PeftModel" not in card.text and 'AutoModelForCausalLM.from_pretrained("PATH")' in card.text
+    bad = CliRunner().invoke(app, ["export", str(adapter_checkpoint), "-o", str(tmp_path / "m2"), "--results",
+                                   str(adapter_checkpoint / "llmsec.json")])
+    assert bad.exit_code == 2 and "not an `llmsec eval` results.json" in bad.output

@@ -54,8 +54,8 @@ def _eval_results(results: Sequence[dict[str, Any]]) -> list[Any]:
     return out
 
 
-def card_data(checkpoint: Checkpoint, results: Sequence[dict[str, Any]]) -> Any:
-    """The card's metadata as a :class:`huggingface_hub.ModelCardData`."""
+def card_data(checkpoint: Checkpoint, results: Sequence[dict[str, Any]], *, merged: bool = False) -> Any:
+    """The card's metadata as a :class:`huggingface_hub.ModelCardData` (``merged``: for a merged export)."""
     from huggingface_hub import ModelCardData
 
     chain = lineage_summary(checkpoint)
@@ -66,7 +66,7 @@ def card_data(checkpoint: Checkpoint, results: Sequence[dict[str, Any]]) -> Any:
     evals = _eval_results(results)
     return ModelCardData(
         base_model=base,
-        library_name="peft" if adapter in _ADAPTERS else "transformers",
+        library_name="peft" if adapter in _ADAPTERS and not merged else "transformers",
         license=builtin.licence.lower() if builtin is not None else None,
         pipeline_tag="text-classification" if checkpoint.kind == "transfer" else "text-generation",
         tags=["llmsec", "cyber-security", *tasks, *([checkpoint.kind] if checkpoint.kind else [])],
@@ -75,9 +75,9 @@ def card_data(checkpoint: Checkpoint, results: Sequence[dict[str, Any]]) -> Any:
     )
 
 
-def _how_to_load(checkpoint: Checkpoint, base: str) -> list[str]:
+def _how_to_load(checkpoint: Checkpoint, base: str, merged: bool) -> list[str]:
     chain = checkpoint.manifest.get("chain") or []
-    adapter = checkpoint.manifest.get("adapter") in _ADAPTERS
+    adapter = checkpoint.manifest.get("adapter") in _ADAPTERS and not merged
     auto = "AutoModelForSequenceClassification" if checkpoint.kind == "transfer" else "AutoModelForCausalLM"
     lines = ["## How to load", ""]
     if not adapter:
@@ -96,19 +96,24 @@ def _how_to_load(checkpoint: Checkpoint, base: str) -> list[str]:
     return lines
 
 
-def model_card(checkpoint: Checkpoint | str | Path, results: dict[str, Any] | Sequence[dict[str, Any]]) -> str:
+def model_card(checkpoint: Checkpoint | str | Path, results: dict[str, Any] | Sequence[dict[str, Any]], *,
+               merged: bool = False) -> str:
     """The model card text: YAML front matter (``base_model``, ``library_name``, ``tags``,
-    ``model-index``) and sections for loading, results, lineage, training data and limitations."""
+    ``model-index``) and sections for loading, results, lineage, training data and limitations.
+
+    ``merged`` writes the card of the checkpoint's merged export (``llmsec export --to merged``):
+    plain transformers weights, loaded without peft.
+    """
     from huggingface_hub import ModelCard
 
     ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else read_checkpoint(checkpoint)
     runs = [results] if isinstance(results, dict) else list(results)
-    data = card_data(ckpt, runs)
+    data = card_data(ckpt, runs, merged=merged)
     chain = lineage_summary(ckpt)
     lines = [f"# {ckpt.path.name}", "",
              f"A `{data.base_model}` model adapted to cyber security with llmsec "
              f"({' -> '.join(st['kind'] for st in chain) or ckpt.kind}).", ""]
-    lines += _how_to_load(ckpt, str(data.base_model))
+    lines += _how_to_load(ckpt, str(data.base_model), merged)
     lines += ["## Results", ""]
     for r in runs:
         rows = [("this model", r["metrics"])] + ([("TF-IDF baseline", r["baseline"]["metrics"])]
@@ -150,11 +155,14 @@ def model_card(checkpoint: Checkpoint | str | Path, results: dict[str, Any] | Se
     return str(card)
 
 
-def write_model_card(checkpoint: Checkpoint | str | Path, results: dict[str, Any] | Sequence[dict[str, Any]]
-                     ) -> Path:
-    """Write the model card as ``README.md`` in the checkpoint directory; returns its path."""
+def write_model_card(checkpoint: Checkpoint | str | Path, results: dict[str, Any] | Sequence[dict[str, Any]], *,
+                     out: str | Path | None = None, merged: bool = False) -> Path:
+    """Write the model card as ``README.md`` in the checkpoint directory (or ``out``); returns its path.
+
+    ``merged`` with ``out`` the merged export's folder writes that folder's card (see :func:`model_card`).
+    """
     ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else read_checkpoint(checkpoint)
-    path = ckpt.path / "README.md"
-    path.write_text(model_card(ckpt, results), encoding="utf-8")
+    path = (Path(out) if out is not None else ckpt.path) / "README.md"
+    path.write_text(model_card(ckpt, results, merged=merged), encoding="utf-8")
     logger.info("model card written to %s", path)
     return path
