@@ -59,3 +59,34 @@ def test_a_datasets_folder_trains_a_pretrain_stage_and_a_prepared_one_a_classifi
     clf = TransferTrainer(stage, output_dir=tmp_path / "clf").run(tiny_bert_dir)
     assert clf.manifest["data"]["format"] is None and clf.labels == ["safe", "vulnerable"]
     assert clf.manifest["data"]["counts"][0]["loaded"] == 6  # the 75% train split of 8
+
+
+def _peak_streaming(tmp_path: Path, n: int, tokenizer: object) -> tuple[int, int]:
+    import tracemalloc
+
+    from llmsec.train._stream import streamed_split
+
+    src = tmp_path / f"rows-{n}.parquet"
+    codes = [f"int f{i}(char *s) {{ char b[{i % 64 + 8}]; strcpy(b, s); return {i}; }}" for i in range(n)]
+    pq.write_table(pa.table({"text": codes, "label": ["vulnerable" if i % 3 else "safe" for i in range(n)]}), src)
+    stage = TransferStage(data=DataConfig(train=str(src)), task="vuln-detect", max_length=32)
+    tracemalloc.start()
+    split = streamed_split(stage, "train", tokenizer, tmp_path / f"cache-{n}")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert split is not None and len(split.dataset) == n and split.report.loaded == n
+    assert split.dataset.cache_files, "the split must be a memory-mapped Arrow file, not an in-memory table"
+    return peak, len(split.dataset)
+
+
+def test_transfer_data_streams_so_memory_does_not_grow_with_the_dataset(tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(Path(__file__).parents[1] / "assets" / "tiny-bert-tokenizer"))
+    _peak_streaming(tmp_path, 50, tokenizer)  # one-time imports and caches out of the measurement
+    small, _ = _peak_streaming(tmp_path, 600, tokenizer)
+    large, rows = _peak_streaming(tmp_path, 4_800, tokenizer)
+    # eight times the rows: the Python heap's peak stays within a batch's worth (records are never held all at
+    # once). Listing the records instead (load_records) peaks at 0.7 MB for 1,000 rows and 4.2 MB for 8,000.
+    assert large < 1.5 * small + (256 << 10), (small, large)
+    assert rows == 4_800

@@ -11,35 +11,12 @@ import numpy as np
 
 from ..checkpoints import BaseSpec, Checkpoint
 from ..config import TransferStage
-from ..data import Example, classification_rows, get_task
 from ._args import build_training_args
-from ._common import StageSettings, load_split
+from ._common import StageSettings
 from ._frozen_cache import INDEX, FrozenCache, frozen_cache, index_datasets, indexed_collate
+from ._stream import streamed_split
 
 logger = logging.getLogger(__name__)
-
-
-def task_labels(task_name: str, records: Sequence[Any]) -> list[str]:
-    """The task's declared labels, or the sorted labels of the data for open label sets."""
-    task = get_task(task_name)
-    if task.labels:
-        return list(task.labels)
-    return sorted({r.label for r in records if isinstance(r, Example)})
-
-
-def _known_labels(records: Sequence[Any], labels: Sequence[str], source: str | None) -> list[Any]:
-    """The evaluation records a head over ``labels`` can be scored on.
-
-    With an open label set (``cve-to-cwe``) a validation record may carry a label the training
-    data never showed; the head has no class for it, so the loss during training leaves it out
-    (logged with its count). ``llmsec.evaluate`` scores such items as errors instead.
-    """
-    known = set(labels)
-    kept = [r for r in records if not isinstance(r, Example) or r.label in known]
-    if len(kept) < len(records):
-        logger.warning("%s: %d of %d evaluation records have labels the training data lacks; the in-training "
-                       "evaluation leaves them out", source, len(records) - len(kept), len(records))
-    return kept
 
 
 def class_weights(setting: str | list[float], label_ids: Sequence[int], n_labels: int) -> list[float] | None:
@@ -85,40 +62,36 @@ class TransferTrainer(StageSettings):
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Train the classifier on top of ``base``; return the saved checkpoint."""
-        from datasets import Dataset
         from transformers import DataCollatorWithPadding
 
         from ..models import attach_adapter, load_model, load_tokenizer
 
         cfg = self.config
         model_cfg = self._start(base)
-        train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
-        evaluation = load_split(cfg, "eval")
-        labels = task_labels(cfg.task, train_records)
-        present = sorted({r.label for r in train_records if isinstance(r, Example)})
+        tokenizer = load_tokenizer(model_cfg)
+        args = build_training_args(
+            cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=cfg.data.eval is not None,
+            global_batch_size=cfg.global_batch_size,
+        )
+        # Stream both splits into memory-mapped Arrow files (the main process first, the others reuse them).
+        with args.main_process_first(desc="tokenizing the data"):
+            train = streamed_split(cfg, "train", tokenizer, self._scratch / "data")
+            assert train is not None  # a stage always has train data
+            labels = train.labels
+            evaluation = streamed_split(cfg, "eval", tokenizer, self._scratch / "data", labels=labels)
+        present = sorted(train.counts)
         if len(present) < 2:
             raise ValueError(
                 f"task {cfg.task!r} needs at least two classes in the training data "
                 f"({cfg.data.train}), got {present}; the task's labels are {labels}"
             )
-        tokenizer = load_tokenizer(model_cfg)
-
-        def encode(records: Sequence[Any]) -> Dataset:
-            texts, ids = classification_rows(records, labels)
-            enc = tokenizer(texts, truncation=True, max_length=cfg.max_length)
-            return Dataset.from_dict({**enc, "labels": ids})
-
-        train_ds = encode(train_records)
-        eval_ds = encode(_known_labels(evaluation[0], labels, cfg.data.eval)) if evaluation else None
-        weights = class_weights(cfg.class_weights, train_ds["labels"], len(labels))
+        train_ds = train.dataset
+        eval_ds = evaluation.dataset if evaluation else None
+        weights = class_weights(cfg.class_weights, train.label_ids(), len(labels))
         logger.info("transfer learning on %d examples, labels %s, weights %s", len(train_ds), labels, weights)
 
         model = load_model(model_cfg, head="classifier", labels=labels, quantization=cfg.adapter.quantization)
         model = attach_adapter(model, cfg.adapter, task="classifier")
-        args = build_training_args(
-            cfg.trainer, output_dir=self._scratch, seed=self.seed, has_eval=eval_ds is not None,
-            global_batch_size=cfg.global_batch_size,
-        )
         collate: Any = DataCollatorWithPadding(tokenizer)
         cache = frozen_cache(cfg.cache_frozen, cfg.adapter.top_layers, model, tokenizer, train_ds, args)
         if cache is not None:
@@ -137,7 +110,7 @@ class TransferTrainer(StageSettings):
         # trainer must divide it by the accumulation steps itself (else accumulated gradients
         # and logged losses are gradient_accumulation_steps times too large).
         trainer.model_accepts_loss_kwargs = False
-        reports = [train_report] + ([evaluation[1]] if evaluation else [])
+        reports = [train.report] + ([evaluation.report] if evaluation else [])
         return self._train_and_save(trainer, tokenizer, base, eval_ds, reports,
                                     extra={"task": cfg.task, "labels": labels, "class_weights": weights})
 
