@@ -127,3 +127,18 @@ def test_attack_technique_is_scored_by_generation(tiny_llama_dir: Path, tmp_path
     assert result["kind"] == "generation" and result["main_metric"] == "technique_f1"
     assert result["higher_is_better"] is True and len(result["items"]) == 2
     assert set(get_task("attack-technique").metrics) <= set(result["metrics"])
+
+
+def test_a_generation_task_reads_its_own_records(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    """NVD-style CVEs (labelled with their CWE) become cvss-predict's records: the vector is the reference."""
+    vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+    data = tmp_path / "cves.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"text": "SQL injection in the login form.", "label": "CWE-89", "meta": {"cvss_v3_vector": vector}},
+        {"text": "XSS in the search box.", "label": "CWE-79", "meta": {"cvss_v3_vector": vector}},
+        {"text": "No score yet.", "label": "CWE-20"},
+    ]))
+    result = evaluate(tiny_llama_dir, task="cvss-predict", data=data, max_new_tokens=3, contamination=False)
+    assert result["kind"] == "generation" and result["n"] == 2
+    assert [it["truth"] for it in result["items"]] == [vector, vector]
+    assert result["data"]["refused"] == 1 and any("no CVSS v3 vector" in w for w in result["warnings"])
