@@ -15,12 +15,12 @@ from llmsec.data import (
     Example,
     FormatError,
     MultipleChoice,
+    PrepareConfig,
     load_records,
     pick_format,
     prepare,
     resolve_source,
 )
-from llmsec.data._configs import PrepareConfig, load_config
 
 ROWS = {
     "func": ["void f(char *s) { char b[8]; strcpy(b, s); }", "int g(int a) { return a + 1; }", "",
@@ -178,7 +178,7 @@ def test_prepare_reads_a_parquet_source_from_a_yaml_config(tmp_path: Path) -> No
     cfg.write_text(f"task: vuln-detect\nout: {tmp_path / 'out'}\nsplit: random\naudit: false\nsources:\n"
                    f"  - path: {src}\n    options:\n      columns: {{code: func, label: target, group: project}}\n"
                    "      labels: [safe, vulnerable]\n")
-    config = load_config(PrepareConfig, cfg)
+    config = PrepareConfig.from_yaml(cfg)
     report = prepare(config)
     assert report.sources[0].format == "table" and report.read == report.loaded == 20
     assert report.kept["train"] + report.kept["test"] == 20 - report.removed

@@ -126,7 +126,6 @@ def prepare_command(
     from rich.table import Table
 
     from llmsec.data import PrepareConfig, prepare
-    from llmsec.data._configs import load_config
 
     with user_errors():
         paths = [*(sources or []), *(source or [])]
@@ -154,7 +153,7 @@ def prepare_command(
                                 for i, path in enumerate(paths)]
         given |= {k: v for k, v in (("task", task), ("out", out)) if v is not None}
         if config is not None:
-            settings = load_config(PrepareConfig, config, overrides=given)
+            settings = PrepareConfig.from_yaml(config, overrides=given)
         else:
             for name, flag in (("task", "--task"), ("out", "--out")):
                 if name not in given:
@@ -289,7 +288,6 @@ def audit_command(
     from rich.table import Table
 
     from llmsec.data import AuditConfig, audit, audit_split, load_records
-    from llmsec.data._configs import load_config
 
     with user_errors():
         datasets = list(datasets or [])
@@ -315,7 +313,7 @@ def audit_command(
                 fmts = formats if len(formats) == len(datasets) else [formats[0] if formats else None] * len(datasets)
                 given["sources"] = [{"path": d, "format": fmts[i], "options": per_source[i]}
                                     for i, d in enumerate(datasets)]
-            report = audit(config=load_config(AuditConfig, config, overrides=given))
+            report = audit(config=AuditConfig.from_yaml(config, overrides=given))
         elif prepared and (Path(datasets[0]) / "test.jsonl").is_file():
             task_name = task or _guess_task(datasets, formats)
             train, _ = load_records(Path(datasets[0]) / "train.jsonl", "jsonl")

@@ -5,7 +5,9 @@ from ._audit_report import AuditFindingsError, AuditReport, Finding, ProbeResult
 from ._configs import AuditConfig, PrepareConfig, SourceConfig
 from ._contamination import ContaminationReport, SourceCheck, check_contamination, verify_source
 from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
+from ._hub import HUB_PREFIX
 from ._load import (
+    BUILTIN_PREFIX,
     BUILTIN_SETS,
     Source,
     builtin_path,
@@ -31,8 +33,10 @@ from ._views import (
 from .formats import FORMATS, Format, FormatError, register_format
 
 __all__ = [
+    "BUILTIN_PREFIX",
     "BUILTIN_SETS",
     "FORMATS",
+    "HUB_PREFIX",
     "TASKS",
     "AuditConfig",
     "AuditFindingsError",

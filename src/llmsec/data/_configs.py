@@ -92,6 +92,15 @@ class _DataSettings(_Strict):
         """The task, resolved."""
         return self.task if isinstance(self.task, Task) else get_task(self.task)
 
+    @classmethod
+    def from_yaml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> Any:
+        """The settings in a YAML file, with ``overrides`` laid over them (what ``--config`` reads).
+
+        Raises:
+            ValueError: not a YAML mapping, or invalid settings (every error at once).
+        """
+        return load_config(cls, path, overrides)
+
     def source_list(self) -> list[Source]:
         """The sources with ``format`` and ``options`` filled in where a source leaves them unset."""
         return [Source(s.path, s.format or self.format, {**self.options, **s.options}) for s in self.sources]

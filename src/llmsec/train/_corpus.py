@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..config._schema import _StageBase
+from ..config import StageBase
 from ..data import EmptyDatasetError, LoadReport, fingerprint, record_text, stream_records
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 BATCH_TEXTS = 512
 
 
-def stream_texts(stage: _StageBase, which: str, report: LoadReport) -> Iterator[str]:
+def stream_texts(stage: StageBase, which: str, report: LoadReport) -> Iterator[str]:
     """The corpus text of every record of the stage's ``train`` or ``eval`` source, one at a time.
 
     Read through the one source path (:func:`llmsec.data.stream_records`), so a corpus
@@ -88,7 +88,7 @@ def pack_to_arrow(texts: Iterable[str], tokenizer: Any, block_size: int, path: P
     return blocks
 
 
-def packed_corpus(stage: _StageBase, which: str, tokenizer: Any, cache_dir: Path) -> tuple[Any, LoadReport] | None:
+def packed_corpus(stage: StageBase, which: str, tokenizer: Any, cache_dir: Path) -> tuple[Any, LoadReport] | None:
     """The stage's ``train``/``eval`` corpus as a memory-mapped, packed ``datasets.Dataset``.
 
     The Arrow file is cached in ``cache_dir`` under a key of the data's content
@@ -128,7 +128,7 @@ def packed_corpus(stage: _StageBase, which: str, tokenizer: Any, cache_dir: Path
     return Dataset.from_file(str(arrow)), report
 
 
-def _cache_key(stage: _StageBase, source: str, tokenizer: Any) -> str:
+def _cache_key(stage: StageBase, source: str, tokenizer: Any) -> str:
     spec = {
         "data": fingerprint(source),
         "format": stage.data.format,
