@@ -25,6 +25,8 @@ from ._metric_registry import METRICS, Metric, compute_metrics, get_metric, metr
 from ._metrics import VDPoint, detection_metrics, paired_metrics, vd_operating_point, vd_score
 from ._report import markdown_report, write_report
 
+from . import secure_code  # noqa: F401  (registers the secure-code task and its metrics)  isort: skip
+
 __all__ = [
     "CTIBENCH_TASKS",
     "GENERATION_TASKS",

@@ -164,6 +164,8 @@ def evaluate(model: str | Path | Checkpoint | ModelConfig | EvalConfig, **option
                       main_metric=task_obj.main_metric,
                       higher_is_better=get_metric(task_obj.main_metric).higher_is_better,
                       few_shot=few_shot, unparsed=[r["index"] for r in items if not r["parsed"]])
+        if task_obj.breakdown is not None:
+            result["breakdown"] = task_obj.breakdown(items)
     elif task_obj.kind not in ("corpus", "instructions") \
             and (task_obj.labels or isinstance(records[0], Example)):
         _detect(result, spec, checkpoint, task_obj, records, source, tokenizer, quant, config, load_model)

@@ -178,6 +178,10 @@ def write_plots(result: dict[str, Any], out: Path, others: dict[str, dict[str, A
                     plot_calibration(curves, out / "calibration.png"),
                     plot_confusion(result["items"], result["labels"], out / "confusion.png",
                                    title=f"Confusion matrix: {_label(result)}")]
+    if result.get("breakdown"):
+        from .secure_code._plots import plot_breakdown
+
+        written.append(plot_breakdown(result, out / "breakdown.png", others))
     if result.get("lineage"):
         written.append(plot_loss_curves(result["lineage"], out / "loss.png"))
     return [p.name for p in written if p is not None]

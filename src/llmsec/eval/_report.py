@@ -59,6 +59,7 @@ def markdown_report(result: dict[str, Any], plots: list[str] | None = None) -> s
     lines.append("")
     if result.get("baseline") is None and result.get("kind") == "detection":
         lines += ["No classical baseline: " + "; ".join(w for w in result.get("warnings", []) if "baseline" in w), ""]
+    lines += _breakdown_section(result.get("breakdown"))
     lines += _contamination_section(result.get("contamination") or {})
     if result.get("unparsed"):
         shown = ", ".join(map(str, result["unparsed"][:20]))
@@ -76,6 +77,19 @@ def markdown_report(result: dict[str, Any], plots: list[str] | None = None) -> s
         lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     lines += ["Metric definitions: docs/evaluation.md.", ""]
     return "\n".join(lines)
+
+
+def _breakdown_section(tables: dict[str, Any] | None) -> list[str]:
+    """Per-group tables of a task's ``breakdown`` (secure-code: per language and per CWE)."""
+    out: list[str] = []
+    for by, groups in (tables or {}).items():
+        keys = metric_keys(*groups.values())
+        out += [f"## By {by}", "", f"| {by} | n | " + " | ".join(metric_title(k) for k in keys) + " |",
+                "|---|---:|" + "---:|" * len(keys)]
+        out += [f"| {group} | {int(m.get('n', 0))} | " + " | ".join(_fmt(m.get(k, float("nan"))) for k in keys) + " |"
+                for group, m in groups.items()]
+        out.append("")
+    return out
 
 
 def _contamination_section(c: dict[str, Any]) -> list[str]:

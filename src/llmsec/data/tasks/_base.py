@@ -9,7 +9,7 @@ text (:meth:`Task.to_text`), a conversation (:meth:`Task.to_conversation`) and a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -66,6 +66,8 @@ class Task:
         max_new_tokens: the answer length when the task is evaluated by generation.
         main_metric: the metric a result is judged by (default: the first of :attr:`metrics`).
         aliases: other names the task is found by (``cti-rcm`` for ``cve-to-cwe``).
+        breakdown: ``item rows -> {table: {group: {metric: value}}}``, per-group tables a generation
+            result carries as ``breakdown`` and its report shows (``secure-code``: per language, per CWE).
     """
 
     name: str
@@ -90,6 +92,8 @@ class Task:
     max_new_tokens: int = 64
     main_metric: str = ""
     aliases: tuple[str, ...] = ()
+    breakdown: Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]] | None = field(default=None, compare=False,
+                                                                                       repr=False)
 
     def __post_init__(self) -> None:
         bad = [v for v in self.views if v not in VIEWS]

@@ -1,0 +1,75 @@
+"""``evaluate --task secure-code`` end to end on a tiny model, with the report, compare and the model card."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from llmsec.data import get_task, load_records
+from llmsec.eval import compare_results, evaluate, write_report
+
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("bandit", "flawfinder", "semgrep", "sacrebleu"))
+    or shutil.which("cppcheck") is None,
+    reason="the secure-code analysers are not installed (pip install 'llmsec[secure-code]'; apt-get install cppcheck)")
+
+
+@pytest.fixture(scope="module")
+def few_cases(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four real CyberSecEval rows (python, c, javascript, php) in a file of their own."""
+    rows = json.loads((shared_data / "vuln_code" / "purplellama_cyberseceval_autocomplete.json").read_text())
+    picked = [next(r for r in rows if r["language"] == lang) for lang in ("python", "c", "javascript", "php")]
+    path = tmp_path_factory.mktemp("secure-code") / "four.json"
+    path.write_text(json.dumps(picked))
+    return path
+
+
+def test_cyberseceval_rows_become_cases_cut_at_the_insecure_line(few_cases: Path) -> None:
+    records, report = load_records(few_cases, "cyberseceval")
+    assert report.loaded == 4 and report.rejected == 0
+    first = records[0]
+    row = json.loads(few_cases.read_text())[0]
+    assert first.label == f"python:{row['cwe_identifier']}"
+    assert first.meta["context"] + row["line_text"] in row["origin_code"]
+    assert first.meta["reference"].startswith(row["line_text"])
+
+
+def test_evaluate_tiny_model_reports_rates_breakdown_and_copy_baseline(tiny_llama_dir: Path, few_cases: Path,
+                                                                       tmp_path: Path) -> None:
+    result = evaluate(str(tiny_llama_dir), task="secure-code", data=str(few_cases), max_new_tokens=12,
+                      batch_size=4, contamination=False)
+    assert result["kind"] == "generation" and result["main_metric"] == "insecure_rate"
+    assert not result["higher_is_better"]
+    metrics = result["metrics"]
+    for key in get_task("secure-code").metrics:
+        assert key in metrics, key
+    assert 0.0 <= metrics["insecure_rate"] <= 1.0 and 0.0 <= metrics["bleu"] <= 100.0
+    assert metrics["copy_insecure_rate"] >= 0.5  # the judge flags the dataset's own insecure code
+    assert set(result["breakdown"]["language"]) == {"python", "c", "javascript", "php"}
+    assert all(row["n"] == 1 for row in result["breakdown"]["language"].values())
+    files = write_report(result, tmp_path / "report", predictions=True)
+    text = files["report.md"].read_text()
+    assert "## By language" in text and "## By CWE" in text and "insecure rate" in text
+    assert "breakdown.png" in files and files["breakdown.png"].stat().st_size > 0
+    rows = compare_results(result, result, n_resamples=50)  # the same items: compare pairs them
+    assert {r["metric"] for r in rows} >= {"insecure_rate", "bleu"}
+    assert all(r["diff"] == 0 for r in rows)
+
+
+def test_the_model_card_lists_secure_code_metrics(tmp_path: Path) -> None:
+    from llmsec.eval import model_card
+
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "llmsec.json").write_text(json.dumps({
+        "format_version": 1, "stage": {"kind": "preference", "data": {}}, "base": "smollm2-135m-instruct",
+        "parent": None, "base_model": "HuggingFaceTB/SmolLM2-135M-Instruct", "chain": [], "adapter": "lora",
+        "metrics": {}, "data": {}}))
+    result = {"task": "secure-code", "kind": "generation", "data": {"source": "four.json", "format": "cyberseceval"},
+              "n": 4, "method": "generation", "metrics": {"insecure_rate": 0.25, "bleu": 3.5, "parse_rate": 0.5}}
+    text = model_card(ckpt, result)
+    assert "insecure rate" in text and "BLEU" in text and "secure-code" in text
