@@ -57,6 +57,8 @@ import random
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -331,6 +333,27 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
     return row
 
 
+def run_all(modes: list[str], run: Callable[[str], dict[str, Any]],
+            cuda: bool) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Run each mode; one that raises (an OOM, a kernel a lever cannot compile) is recorded and the rest still run.
+
+    On a GPU lent for a few minutes, one failing row must not cost the others.
+    """
+    rows, failed = [], []
+    for mode in modes:
+        try:
+            rows.append(run(mode))
+        except Exception as e:  # reported in the results; the run goes on
+            traceback.print_exc()
+            failed.append({"mode": mode, "error": f"{type(e).__name__}: {e}"[:2000]})
+            gc.collect()
+            if cuda:
+                import torch
+
+                torch.cuda.empty_cache()
+    return rows, failed
+
+
 def param_count(tiny: bool) -> int:
     s = shape(tiny)
     h, i, n, v = s["hidden_size"], s["intermediate_size"], s["num_hidden_layers"], s["vocab_size"]
@@ -442,7 +465,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     torch.use_deterministic_algorithms(False)
     model_dir = build_model_dir(a.tiny, torch.bfloat16 if cuda else torch.float32, a.seed, a.seq_len)
     docs = synthetic_docs(int(a.steps * a.batch * a.seq_len * 1.3), a.seq_len, shape(a.tiny)["vocab_size"], a.seed)
-    rows = [run_mode(m, a, model_dir, docs, cuda) for m in a.modes]
+    rows, failed = run_all(a.modes, lambda m: run_mode(m, a, model_dir, docs, cuda), cuda)
     by = {r["mode"]: r for r in rows}
     tol = LOSS_TOL["gpu" if cuda else "cpu"]
     compare = {}
@@ -472,7 +495,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "notes": [] if cuda else ["CPU --tiny run: fp32, bitsandbytes 4-bit skipped (qlora modes run unquantized), "
                                   "no GPU fast path, flex_attention skipped (no CPU backward); "
                                   "peak_gb not measured (0)"],
-        "train": rows, "loss_agreement": compare, "inference": infer,
+        "train": rows, "failed": failed, "loss_agreement": compare, "inference": infer,
     }
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=2) + "\n")
@@ -499,10 +522,19 @@ def profile_main(a: argparse.Namespace) -> dict[str, Any]:
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     result: dict[str, Any] = {"device": torch.cuda.get_device_name(0) if cuda else "cpu", "tiny": a.tiny,
                               "seq_len": a.seq_len, "batch": a.batch, "profiles": {}}
+    profilers: dict[str, Any] = {}
+
+    def run(mode: str) -> dict[str, Any]:
+        profilers[mode] = profile(activities=activities, record_shapes=True,
+                                  schedule=schedule(wait=1, warmup=1, active=a.profile_steps))
+        return run_mode(mode, a, model_dir, docs, cuda, profiler=StepProfiler(profilers[mode]))
+
     for mode in modes:
-        prof = profile(activities=activities, record_shapes=True,
-                       schedule=schedule(wait=1, warmup=1, active=a.profile_steps))
-        row = run_mode(mode, a, model_dir, docs, cuda, profiler=StepProfiler(prof))
+        rows, failed = run_all([mode], run, cuda)
+        if failed:
+            result.setdefault("failed", []).extend(failed)
+            continue
+        row, prof = rows[0], profilers.pop(mode)
         trace = out.with_name(f"{out.stem}_{mode.replace('+', '_')}.trace.json.gz")
         prof.export_chrome_trace(str(trace))
         summary = summarize(load_trace(trace), vocab=shape(a.tiny)["vocab_size"], lora_r=16)
@@ -510,6 +542,8 @@ def profile_main(a: argparse.Namespace) -> dict[str, Any]:
                                     "tokens_per_s": row["tokens_per_s"], "peak_gb": row["peak_gb"], **summary}
         print(format_summary(summary, mode))
         print(f"  trace: {trace}")
+    for f in result.get("failed", []):
+        print(f"FAILED {f['mode']}: {f['error'][:300]}")
     out.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
@@ -536,6 +570,8 @@ def print_table(r: dict[str, Any]) -> None:
         skipped = [f"{k} {v}" for k, v in row.get("levers", {}).items() if v.startswith("skipped")]
         print(f"{row['mode']:{width}} {row['tokens_per_s']:10.0f} {row['peak_gb']:8.2f} {row['mfu']:7.2%} "
               f"{row['loss_last']:10.4f}" + (f"  ({'; '.join(skipped)})" if skipped else ""))
+    for f in r.get("failed", []):
+        print(f"FAILED {f['mode']}: {f['error'][:300]}")
     for name, c in r["loss_agreement"].items():
         mem = f", memory x{c['memory_ratio']:.2f}" if c["memory_ratio"] is not None else ""
         ref = c.get("reference", "vanilla")

@@ -29,6 +29,7 @@ def test_tiny_benchmark_writes_every_row(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(out.read_text())
     assert [row["mode"] for row in r["train"]] == MODES + LADDER  # +compile is left out of --tiny's default
+    assert r["failed"] == []
     for row in r["train"]:
         assert len(row["losses"]) == 3
         for key in ("tokens_per_s", "peak_gb", "mfu", "loss_last"):
@@ -76,3 +77,16 @@ def test_tiny_profile_writes_shares_and_a_trace(tmp_path: Path) -> None:
     trace = load_trace(ROOT / p["trace"] if not Path(p["trace"]).is_absolute() else p["trace"])
     assert sum(e.get("name", "").startswith("ProfilerStep#") for e in trace["traceEvents"]) == 2
     assert "lm head + loss" in proc.stdout and "top 15 CPU ops" in proc.stdout
+
+
+def test_a_failing_mode_is_recorded_and_the_others_still_run() -> None:
+    from bench_train_gpu import run_all
+
+    def run(mode: str) -> dict:
+        if mode == "b":
+            raise RuntimeError("CUDA out of memory")
+        return {"mode": mode}
+
+    rows, failed = run_all(["a", "b", "c"], run, cuda=False)
+    assert [r["mode"] for r in rows] == ["a", "c"]
+    assert failed == [{"mode": "b", "error": "RuntimeError: CUDA out of memory"}]
