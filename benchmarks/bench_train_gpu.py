@@ -465,7 +465,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     torch.use_deterministic_algorithms(False)
     model_dir = build_model_dir(a.tiny, torch.bfloat16 if cuda else torch.float32, a.seed, a.seq_len)
     docs = synthetic_docs(int(a.steps * a.batch * a.seq_len * 1.3), a.seq_len, shape(a.tiny)["vocab_size"], a.seed)
-    rows, failed = run_all(a.modes, lambda m: run_mode(m, a, model_dir, docs, cuda), cuda)
+    done: list[dict[str, Any]] = []
+
+    def run_and_save(mode: str) -> dict[str, Any]:  # rows so far survive a run stopped at its time limit
+        done.append(run_mode(mode, a, model_dir, docs, cuda))
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        a.out.write_text(json.dumps({"partial": True, "train": done}, indent=2) + "\n")
+        return done[-1]
+
+    rows, failed = run_all(a.modes, run_and_save, cuda)
     by = {r["mode"]: r for r in rows}
     tol = LOSS_TOL["gpu" if cuda else "cpu"]
     compare = {}
