@@ -18,6 +18,7 @@ from ._intermediate import (
     latest_good,
     read_ledger,
     read_marker,
+    train_with_checkpoints,
     verify_checkpoint,
 )
 from ._manifest import (
@@ -59,6 +60,7 @@ __all__ = [
     "save_checkpoint",
     "sha256_file",
     "stage_output_dir",
+    "train_with_checkpoints",
     "verify_checkpoint",
     "verify_final",
     "write_manifest",

@@ -1,5 +1,7 @@
 """Intermediate checkpoints that survive crashes: atomic commit, verification, resume, sample ledger.
 
+:func:`train_with_checkpoints` runs a trainer with all of it.
+
 The Hugging Face trainer writes ``checkpoint-N`` into its scratch directory
 (``<stage>/_trainer``), which serves as the staging area. When it is done, the
 :class:`AtomicCheckpoints` callback (rank 0, after every process has written its
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .._process import barrier, is_main_process
+from ..config import StageBase
 from ._filetable import CheckpointMarker, MarkerError, check_files, parse_marker, sha256_file, unlisted
 from ._manifest import StageMismatchError, config_diff
 
@@ -497,3 +500,45 @@ def _read_lines(path: Path) -> list[dict[str, Any]]:
 def read_ledger(scratch: str | Path) -> list[dict[str, Any]]:
     """The recorded ``{"step", "ids"}`` lines of a stage's trainer directory (rank 0), in order."""
     return _read_lines(Path(scratch) / LEDGER)
+
+
+def train_with_checkpoints(trainer: Any, stage: StageBase, scratch: Path, *, seed: int,
+                           resume: bool | str | Path = False, record_samples: bool = False) -> Any:
+    """``trainer.train()`` with atomic checkpoints, resume and an optional sample ledger.
+
+    Args:
+        trainer: a Hugging Face / trl trainer whose ``output_dir`` is ``scratch``.
+        stage: the stage config, recorded in each checkpoint and checked on resume.
+        scratch: the trainer's output directory (staging; committed checkpoints below it).
+        seed: the recipe seed, checked on resume like the stage config.
+        resume: False (start afresh), True (latest good checkpoint, if any) or a checkpoint path.
+        record_samples: write each step's sample ids to ``scratch/samples.jsonl``.
+
+    Raises:
+        CheckpointError: a checkpoint could not be written (disk full...) or an
+            explicit ``resume`` path is unusable; earlier checkpoints stay intact.
+        FileNotFoundError: an explicit ``resume`` path that does not exist.
+    """
+    info = {"stage": stage.model_dump(mode="json"), "seed": seed}
+    start = resolve_resume(scratch, resume, info)
+    barrier()
+    view = resume_view(start, scratch) if start else None  # only the files the checkpoint's marker lists
+    trainer.add_callback(atomic_checkpoints(scratch, info, trainer.args.save_total_limit))
+    if record_samples:
+        ledger = sample_ledger(scratch, int(read_marker(start)["step"]) if start else 0)
+        ledger.attach(trainer.model)
+        trainer.add_callback(ledger)
+    trainer.add_callback(stop_at_planned_steps())  # last: every other callback has seen the run begin
+    try:
+        return trainer.train(resume_from_checkpoint=str(view) if view else None)
+    except PlanComplete as done:
+        logger.info("%s is already at the planned last step (%s): nothing left to train", start, done)
+        return finish_without_training(trainer)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            raise
+        staged = scratch / f"checkpoint-{trainer.state.global_step}"
+        raise checkpoint_write_error(exc, staged, scratch / COMMITTED) from exc
+    finally:
+        if view is not None:
+            drop_view(view)

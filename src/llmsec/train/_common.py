@@ -5,30 +5,15 @@ Checkpoints (the final save, intermediate commits, resume) live in :mod:`llmsec.
 
 from __future__ import annotations
 
-import errno
 import logging
 import math
 from pathlib import Path
 from typing import Any
 
 from .._process import barrier, is_main_process, world_size
-from ..checkpoints import BaseSpec, Checkpoint, as_model_config, parent_of, stage_output_dir
+from ..checkpoints import BaseSpec, Checkpoint, as_model_config, parent_of, stage_output_dir, train_with_checkpoints
 from ..checkpoints import save_checkpoint as _save_checkpoint
-from ..checkpoints._intermediate import (
-    COMMITTED,
-    PlanComplete,
-    atomic_checkpoints,
-    checkpoint_write_error,
-    drop_view,
-    finish_without_training,
-    read_marker,
-    resolve_resume,
-    resume_view,
-    sample_ledger,
-    stop_at_planned_steps,
-)
-from ..config import ModelConfig
-from ..config._schema import _StageBase
+from ..config import ModelConfig, StageBase
 from ..data import LoadReport, Record, fingerprint, load_records
 from ..models._portable import make_portable
 
@@ -60,7 +45,7 @@ def resolve_once(model_cfg: ModelConfig) -> None:
     barrier()
 
 
-def load_split(stage: _StageBase, which: str) -> tuple[list[Record], LoadReport] | None:
+def load_split(stage: StageBase, which: str) -> tuple[list[Record], LoadReport] | None:
     """Load the stage's ``train`` or ``eval`` data (None when no eval set is given).
 
     When the stage names a task, each record is turned into the task's own
@@ -86,7 +71,7 @@ def load_split(stage: _StageBase, which: str) -> tuple[list[Record], LoadReport]
     return records, report
 
 
-def data_manifest(stage: _StageBase, reports: list[LoadReport]) -> dict[str, Any]:
+def data_manifest(stage: StageBase, reports: list[LoadReport]) -> dict[str, Any]:
     """Where the stage's data came from, its fingerprints and load counts."""
     out: dict[str, Any] = {"format": stage.data.format}
     for which in ("train", "eval"):
@@ -126,47 +111,15 @@ def save_checkpoint(*args: Any, **kwargs: Any) -> Checkpoint:
     return _save_checkpoint(*args, **kwargs)
 
 
-def run_training(trainer: Any, stage: _StageBase, scratch: Path, *, seed: int,
+def run_training(trainer: Any, stage: StageBase, scratch: Path, *, seed: int,
                  resume: bool | str | Path = False, record_samples: bool = False) -> Any:
     """``trainer.train()`` with atomic checkpoints, resume and an optional sample ledger.
 
-    Args:
-        trainer: a Hugging Face / trl trainer whose ``output_dir`` is ``scratch``.
-        stage: the stage config, recorded in each checkpoint and checked on resume.
-        scratch: the trainer's output directory (staging; committed checkpoints below it).
-        seed: the recipe seed, checked on resume like the stage config.
-        resume: False (start afresh), True (latest good checkpoint, if any) or a checkpoint path.
-        record_samples: write each step's sample ids to ``scratch/samples.jsonl``.
-
-    Raises:
-        CheckpointError: a checkpoint could not be written (disk full...) or an
-            explicit ``resume`` path is unusable; earlier checkpoints stay intact.
-        FileNotFoundError: an explicit ``resume`` path that does not exist.
+    :func:`llmsec.checkpoints.train_with_checkpoints` (see it for the arguments), after
+    transformers' own progress printer is dropped where a callback replaces it.
     """
-    info = {"stage": stage.model_dump(mode="json"), "seed": seed}
     _drop_printer_if_replaced(trainer)
-    start = resolve_resume(scratch, resume, info)
-    barrier()
-    view = resume_view(start, scratch) if start else None  # only the files the checkpoint's marker lists
-    trainer.add_callback(atomic_checkpoints(scratch, info, trainer.args.save_total_limit))
-    if record_samples:
-        ledger = sample_ledger(scratch, int(read_marker(start)["step"]) if start else 0)
-        ledger.attach(trainer.model)
-        trainer.add_callback(ledger)
-    trainer.add_callback(stop_at_planned_steps())  # last: every other callback has seen the run begin
-    try:
-        return trainer.train(resume_from_checkpoint=str(view) if view else None)
-    except PlanComplete as done:
-        logger.info("%s is already at the planned last step (%s): nothing left to train", start, done)
-        return finish_without_training(trainer)
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
-            raise
-        staged = scratch / f"checkpoint-{trainer.state.global_step}"
-        raise checkpoint_write_error(exc, staged, scratch / COMMITTED) from exc
-    finally:
-        if view is not None:
-            drop_view(view)
+    return train_with_checkpoints(trainer, stage, scratch, seed=seed, resume=resume, record_samples=record_samples)
 
 
 def final_evaluation(trainer: Any, eval_dataset: Any) -> dict[str, float] | None:
