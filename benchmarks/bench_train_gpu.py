@@ -26,8 +26,10 @@ named by ``+`` suffixes on an llmsec mode:
 * ``...+flex``: packed documents through flex_attention with a document block mask
   instead of a dense 4-D mask on sdpa;
 * ``...+fused-lora``: LoRA folded into the base matmul (one saved copy of the input);
+* ``...+dequant-once``: the fused function keeps each dequantized 4-bit weight for backward
+  (two dequantizations per step under checkpointing instead of three);
 * ``...+compile``: regional torch.compile of the decoder blocks;
-* ``llmsec-pretrain-qlora+offload+flex+fused-lora``: the same levers for ``DomainPretrainer``;
+* ``llmsec-pretrain-qlora+offload+flex+fused-lora+dequant-once``: the same levers for ``DomainPretrainer``;
 
 reporting tokens/s (real tokens, after ``--warmup`` steps), peak GB
 (``torch.cuda.max_memory_allocated``), MFU (6 x parameters x tokens/s over
@@ -74,8 +76,9 @@ LOSS_TOL = {"gpu": 0.05, "cpu": 1e-3}
 TRAIN_MODES = ["vanilla-qlora", "llmsec-instruct-qlora", "llmsec-instruct-qlora-ckpt", "llmsec-pretrain-qlora",
                "vanilla-bf16-lora", "llmsec-instruct-bf16-lora"]
 LADDER = ["llmsec-instruct-qlora+offload", "llmsec-instruct-qlora+offload+flex",
-          "llmsec-instruct-qlora+offload+flex+fused-lora", "llmsec-instruct-qlora+offload+flex+fused-lora+compile",
-          "llmsec-pretrain-qlora+offload+flex+fused-lora"]
+          "llmsec-instruct-qlora+offload+flex+fused-lora", "llmsec-instruct-qlora+offload+flex+fused-lora+dequant-once",
+          "llmsec-instruct-qlora+offload+flex+fused-lora+dequant-once+compile",
+          "llmsec-pretrain-qlora+offload+flex+fused-lora+dequant-once"]
 # Not in --tiny's default set: inductor compiles for minutes on a small CPU (run it by name).
 SLOW_ON_CPU = ("compile",)
 PAIRS = {"qlora": ("vanilla-qlora", "llmsec-instruct-qlora"),
@@ -437,7 +440,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    help="keep activation checkpointing on in the llmsec modes (when memory must stay <= vanilla)")
     p.add_argument("--modes", nargs="*", default=None, type=check_mode, metavar="MODE",
                    help=f"train modes (default: all, then the ladder; --tiny leaves out +compile). Modes: "
-                        f"{', '.join(TRAIN_MODES)}; an llmsec mode may add +offload, +flex, +fused-lora, +compile")
+                        f"{', '.join(TRAIN_MODES)}; an llmsec mode may add +offload, +flex, +fused-lora, "
+                        f"+dequant-once, +compile")
     p.add_argument("--warmup", type=int, default=None,
                    help="steps left out of tokens/s (default 3: compilation and recompilation for a new "
                         "sequence length land there; tiny 1)")

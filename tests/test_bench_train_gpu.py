@@ -18,7 +18,8 @@ SCRIPT = ROOT / "benchmarks" / "bench_train_gpu.py"
 MODES = ["vanilla-qlora", "llmsec-instruct-qlora", "llmsec-instruct-qlora-ckpt", "llmsec-pretrain-qlora",
          "vanilla-bf16-lora", "llmsec-instruct-bf16-lora"]
 LADDER = ["llmsec-instruct-qlora+offload", "llmsec-instruct-qlora+offload+flex",
-          "llmsec-instruct-qlora+offload+flex+fused-lora", "llmsec-pretrain-qlora+offload+flex+fused-lora"]
+          "llmsec-instruct-qlora+offload+flex+fused-lora", "llmsec-instruct-qlora+offload+flex+fused-lora+dequant-once",
+          "llmsec-pretrain-qlora+offload+flex+fused-lora+dequant-once"]
 
 
 @pytest.mark.slow
@@ -36,13 +37,14 @@ def test_tiny_benchmark_writes_every_row(tmp_path: Path) -> None:
             assert math.isfinite(row[key]), (row["mode"], key)
         assert row["tokens_per_s"] > 0 and 0 < row["loss_last"] < 20
         assert row["quantized"] is False  # no bitsandbytes 4-bit on the CPU
-    assert set(r["loss_agreement"]) == {"qlora", "qlora-ckpt", "bf16-lora", "qlora+offload", "qlora+offload+flex",
-                                        "qlora+offload+flex+fused-lora", "pretrain+offload+flex+fused-lora"}
+    assert set(r["loss_agreement"]) == {"qlora", "qlora-ckpt", "bf16-lora", *(m.replace("llmsec-instruct-", "")
+                                                                               for m in LADDER[:4]),
+                                        "pretrain+offload+flex+fused-lora+dequant-once"}
     levers = {row["mode"]: row["levers"] for row in r["train"]}
     assert levers["llmsec-instruct-qlora+offload+flex+fused-lora"]["offload"] == "on: 2 layers"
     assert levers["llmsec-instruct-qlora+offload+flex+fused-lora"]["fused-lora"] == "on: 14 LoRA linears"
     assert levers["llmsec-instruct-qlora+offload+flex"]["flex"].startswith("skipped: flex_attention has no backward")
-    assert r["loss_agreement"]["pretrain+offload+flex+fused-lora"]["reference"] == "llmsec-pretrain-qlora"
+    assert r["loss_agreement"]["pretrain+offload+flex+fused-lora+dequant-once"]["reference"] == "llmsec-pretrain-qlora"
     settings = {row["mode"]: row["settings"] for row in r["train"]}
     assert settings["llmsec-instruct-qlora-ckpt"]["activation_checkpointing"] is True
     assert settings["llmsec-instruct-qlora"]["activation_checkpointing"] is False

@@ -93,7 +93,7 @@ def test_apply_levers_reports_each_and_refuses_unknown_names(tiny_llama_dir: Pat
     assert list(report) == ["fused-lora", "flex", "offload"]  # applied in LEVERS order
     assert report["fused-lora"] == "on: 14 LoRA linears"
     assert report["flex"].startswith("skipped:") and report["offload"] == "on: 2 layers"
-    assert set(LEVERS) == {"offload", "flex", "fused-lora", "compile"}
+    assert set(LEVERS) == {"offload", "flex", "fused-lora", "dequant-once", "compile"}
     with pytest.raises(ValueError, match="unknown lever"):
         apply_levers(model, ["turbo"], device_type="cpu")
 

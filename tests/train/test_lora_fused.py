@@ -85,6 +85,15 @@ def test_fused_tiny_llama_equals_peft(tiny_llama_dir: Path) -> None:
 
 
 def test_fused_on_a_4bit_base_equals_peft() -> None:
+    model = _qkv_4bit()
+    assert type(model.base_model.model.q).__module__.endswith("lora.bnb")  # peft's 4-bit LoRA layer
+    x = torch.randn(2, 5, 32)
+    reference = _run(model, x)
+    assert fuse_lora(model) == 3
+    _assert_same(_run(model, x), reference)
+
+
+def _qkv_4bit() -> nn.Module:
     bnb = pytest.importorskip("bitsandbytes")
     torch.manual_seed(0)
     model = QKV()
@@ -95,12 +104,26 @@ def test_fused_on_a_4bit_base_equals_peft() -> None:
         q.weight = q.weight._quantize("cpu")
         setattr(model, name, q)
     model.is_loaded_in_4bit = True  # what transformers sets on a 4-bit model; peft then picks its bnb LoRA layer
-    model = _peft(model, ["q", "k", "v"])
-    assert type(model.base_model.model.q).__module__.endswith("lora.bnb")  # peft's 4-bit LoRA layer
+    return _peft(model, ["q", "k", "v"])
+
+
+def test_dequant_once_keeps_the_dense_weight_for_backward(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keep_dense: one dequantization per 4-bit weight per forward + backward instead of two; same gradients."""
+    import llmsec.train._lora_fused as fused_mod
+
+    model = _qkv_4bit()
     x = torch.randn(2, 5, 32)
-    reference = _run(model, x)
-    assert fuse_lora(model) == 3
-    _assert_same(_run(model, x), reference)
+    calls = []
+    real = fused_mod.dense_weight
+    monkeypatch.setattr(fused_mod, "dense_weight", lambda base, dtype: calls.append(base) or real(base, dtype))
+    fuse_lora(model)
+    twice = _run(model, x)
+    assert len(calls) == 6  # 3 projections x (forward + backward)
+    calls.clear()
+    fuse_lora(model, keep_dense=True)
+    once = _run(model, x)
+    assert len(calls) == 3
+    _assert_same(once, twice, rtol=0, atol=0)
 
 
 def _saved_activation_bytes(model: nn.Module, x: torch.Tensor) -> int:

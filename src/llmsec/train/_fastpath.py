@@ -153,7 +153,7 @@ def _pretrain_collate(model: Any, eos_id: int | None, *, document_mask: bool) ->
 
 
 def apply_training_levers(model: Any, levers: list[str], *, device_type: str) -> dict[str, str]:
-    """Apply the speed levers named: ``fused-lora``, ``flex``, ``offload``, ``compile`` (``._levers``).
+    """Apply the speed levers named: ``fused-lora``, ``dequant-once``, ``flex``, ``offload``, ``compile``.
 
     None is on by default: each is a row of the performance ladder
     (``benchmarks/bench_train_gpu.py``) and becomes a default only where a GPU run

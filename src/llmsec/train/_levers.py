@@ -1,4 +1,4 @@
-"""Speed levers for GPU training, each a switch: offloaded checkpointing, flex attention, fused LoRA, compile.
+"""Speed levers for GPU training, each a switch: fused LoRA (dequantizing once), flex attention, offload, compile.
 
 Each is measured as one row of the performance ladder (``benchmarks/bench_train_gpu.py``,
 ``docs/performance.md``) and kept only where it pays. :func:`apply_levers` applies
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 # In the order they are applied: module forwards first, the attention kernel, then
 # the checkpointing wrapper, and compilation last (it traces what the others set up).
-LEVERS = ("fused-lora", "flex", "offload", "compile")
+LEVERS = ("fused-lora", "dequant-once", "flex", "offload", "compile")
 
 
 def decoder_layers(model: Any) -> list[Any]:
@@ -65,10 +65,10 @@ def apply_levers(model: Any, levers: Iterable[str], *, device_type: str,
         raise ValueError(f"unknown lever(s) {unknown}; the levers are {list(LEVERS)}")
     report: dict[str, str] = {}
     for name in (n for n in LEVERS if n in asked):
-        if name == "fused-lora":
+        if name in ("fused-lora", "dequant-once"):  # dequant-once is fused LoRA keeping the dense weight
             from ._lora_fused import fuse_lora
 
-            n = fuse_lora(model)
+            n = fuse_lora(model, keep_dense="dequant-once" in asked)
             report[name] = f"on: {n} LoRA linears" if n else "skipped: no peft LoRA linear layers"
         elif name == "flex":
             from ._packed_attention import use_flex_attention

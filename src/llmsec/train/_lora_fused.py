@@ -15,6 +15,13 @@ peft LoRA linear of a model through it, per instance: the module tree, the
 parameters and ``save_pretrained`` are unchanged, and a call the function does not
 cover (adapters disabled or merged, several active adapters, DoRA, dropout in
 training, ``adapter_names``) takes peft's own forward.
+
+With ``keep_dense=True`` (the ``dequant-once`` lever) the function keeps the
+dequantized weight for backward instead of dequantizing it again there. Under
+activation checkpointing that turns three dequantizations of each 4-bit weight per
+step (forward, recomputation, backward) into two, for one layer's dense weights held
+during that layer's backward (~110 MB for a Llama-1B block in bf16); without
+checkpointing it would hold every layer's dense weights, so use it with checkpointing.
 """
 
 from __future__ import annotations
@@ -59,22 +66,23 @@ class FusedLoraLinearFn(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, lora_a: torch.Tensor, lora_b: torch.Tensor, base: nn.Module,
-                scaling: float) -> torch.Tensor:
+                scaling: float, keep_dense: bool = False) -> torch.Tensor:
         base_dtype, lora_dtype = _compute_dtypes(x, base, lora_a)
         with torch.autocast(x.device.type, enabled=False):
             bias = base.bias.to(base_dtype) if getattr(base, "bias", None) is not None else None
-            out = F.linear(x.to(base_dtype), dense_weight(base, base_dtype), bias)
+            weight = dense_weight(base, base_dtype)
+            out = F.linear(x.to(base_dtype), weight, bias)
             if _is_4bit(base):
                 out = out.to(x.dtype)  # bitsandbytes returns the input's dtype
             xa = F.linear(x.to(lora_dtype), lora_a.to(lora_dtype))
             result = (out + F.linear(xa, lora_b.to(lora_dtype)) * scaling).to(out.dtype)
-        ctx.save_for_backward(x, lora_a, lora_b, xa)
+        ctx.save_for_backward(x, lora_a, lora_b, xa, *([weight] if keep_dense and ctx.needs_input_grad[0] else []))
         ctx.base, ctx.scaling, ctx.dtypes = base, scaling, (base_dtype, lora_dtype)
         return result
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        x, lora_a, lora_b, xa = ctx.saved_tensors
+        x, lora_a, lora_b, xa, *kept = ctx.saved_tensors
         base_dtype, lora_dtype = ctx.dtypes
         g = grad.reshape(-1, grad.shape[-1])
         with torch.autocast(grad.device.type, enabled=False):
@@ -86,9 +94,10 @@ class FusedLoraLinearFn(torch.autograd.Function):
             if ctx.needs_input_grad[1]:
                 grad_a = g_xa.t().mm(x.reshape(-1, x.shape[-1]).to(lora_dtype)).to(lora_a.dtype)
             if ctx.needs_input_grad[0]:
-                base_part = g.to(base_dtype).mm(dense_weight(ctx.base, base_dtype)).to(x.dtype)
+                weight = kept[0] if kept else dense_weight(ctx.base, base_dtype)
+                base_part = g.to(base_dtype).mm(weight).to(x.dtype)
                 grad_x = (base_part + g_xa.mm(lora_a.to(lora_dtype)).to(x.dtype)).reshape(x.shape)
-        return grad_x, grad_a, grad_b, None, None
+        return grad_x, grad_a, grad_b, None, None, None
 
 
 def _eligible_adapter(module: nn.Module, kwargs: dict[str, Any]) -> str | None:
@@ -113,7 +122,15 @@ def _fused_forward(self: nn.Module, x: torch.Tensor, *args: Any, **kwargs: Any) 
     if name is None:
         return type(self).forward(self, x, *args, **kwargs)
     return FusedLoraLinearFn.apply(x, self.lora_A[name].weight, self.lora_B[name].weight, self.get_base_layer(),
-                                   self.scaling[name])
+                                   self.scaling[name], False)
+
+
+def _fused_forward_keep_dense(self: nn.Module, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    name = None if args else _eligible_adapter(self, kwargs)
+    if name is None:
+        return type(self).forward(self, x, *args, **kwargs)
+    return FusedLoraLinearFn.apply(x, self.lora_A[name].weight, self.lora_B[name].weight, self.get_base_layer(),
+                                   self.scaling[name], True)
 
 
 def _is_fusable(module: nn.Module) -> bool:
@@ -126,16 +143,22 @@ def _is_fusable(module: nn.Module) -> bool:
     return isinstance(base, nn.Linear) and (base.weight.is_floating_point() or _is_4bit(base))
 
 
-def fuse_lora(model: nn.Module) -> int:
+def fuse_lora(model: nn.Module, *, keep_dense: bool = False) -> int:
     """Route every peft LoRA linear of ``model`` (plain or bitsandbytes 4-bit base) through the fused function.
+
+    Args:
+        model: A peft model (or any module holding peft LoRA linears).
+        keep_dense: Keep each dequantized weight for backward (dequantize once per pass; use it
+            with activation checkpointing, see the module docstring).
 
     Returns:
         The number of LoRA linears now fused (0 for a model without adapters).
     """
+    forward = _fused_forward_keep_dense if keep_dense else _fused_forward
     n = 0
     for module in model.modules():
         if _is_fusable(module):
-            module.forward = MethodType(_fused_forward, module)
+            module.forward = MethodType(forward, module)
             n += 1
     logger.info("LoRA folded into the base matmul in %d linear layers", n)
     return n
@@ -145,7 +168,8 @@ def unfuse_lora(model: nn.Module) -> int:
     """Undo :func:`fuse_lora` (peft's own forward again); returns how many layers it restored."""
     n = 0
     for module in model.modules():
-        if "forward" in vars(module) and getattr(module.forward, "__func__", None) is _fused_forward:
+        if "forward" in vars(module) and getattr(module.forward, "__func__", None) in (_fused_forward,
+                                                                                      _fused_forward_keep_dense):
             del module.forward
             n += 1
     return n
