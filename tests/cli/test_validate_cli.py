@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from llmsec.cli import app
-from llmsec.config import Recipe
+from llmsec.config import Recipe, stage_specs
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -23,7 +23,8 @@ def test_schema_is_the_recipe_json_schema() -> None:
     assert schema["required"] == ["model", "stages"]
     stage_kinds = {ref["$ref"].rsplit("/", 1)[-1] for ref in schema["properties"]["stages"]["items"]["oneOf"]}
     assert all(schema["$defs"][k]["required"][0] == "kind" for k in stage_kinds)  # pydantic refuses a stage without it
-    assert stage_kinds == {"PretrainStage", "InstructStage", "TransferStage"}
+    assert stage_kinds == {spec.config.__name__ for spec in stage_specs()}  # every registered kind
+    assert stage_kinds >= {"PretrainStage", "InstructStage", "TransferStage"}
     assert schema["$defs"]["AdapterConfig"]["properties"]["r"]["description"] == "The LoRA rank (peft `r`)."
 
 
