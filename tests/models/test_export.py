@@ -49,12 +49,21 @@ def _logits(model: torch.nn.Module, ids: list[int]) -> torch.Tensor:
 
 def test_gguf_round_trip_is_exact_in_f32(tiny_llama_dir: Path, tmp_path: Path) -> None:
     """f32 loses nothing: any error in names, query/key permutation or metadata would show."""
+    from gguf import GGUFReader
+
+    from llmsec.models._gguf import repair_tokenizer
+
     model, tokenizer = load_model(str(tiny_llama_dir)), load_tokenizer(str(tiny_llama_dir))
     file = write_gguf(model, tokenizer, tmp_path / "tiny.gguf", outtype="f32", base_model="tiny-org/tiny")
     back, back_tok = _load_gguf(file)
     ids = tokenizer(TEXT).input_ids
     assert back_tok(TEXT).input_ids == ids
     assert back_tok.decode(ids) == tokenizer.decode(ids)
+    fields = GGUFReader(str(file)).fields
+    for key, token_id in (("bos", tokenizer.bos_token_id), ("eos", tokenizer.eos_token_id),
+                          ("padding", tokenizer.pad_token_id)):
+        assert int(fields[f"tokenizer.ggml.{key}_token_id"].contents()) == token_id
+    repair_tokenizer(back_tok, file)  # transformers 5.17 reads a GGUF's eos/pad wrongly; llmsec's loader repairs it
     assert (back_tok.bos_token, back_tok.eos_token, back_tok.pad_token) == (
         tokenizer.bos_token, tokenizer.eos_token, tokenizer.pad_token)
     assert back_tok.chat_template == tokenizer.chat_template

@@ -59,8 +59,9 @@ def write_gguf(
         ValueError: An architecture other than Llama/Mistral, RoPE scaling other than
             linear, a tokenizer that is not byte-level BPE, or an unknown ``outtype``.
     """
-    import gguf
+    from llmsec._optional import require
 
+    gguf = require("gguf", "GGUF export")
     if outtype not in GGUF_TYPES:
         raise ValueError(f"GGUF type must be one of {', '.join(GGUF_TYPES)}, got {outtype!r}")
     config = model.config
