@@ -220,3 +220,22 @@ def format_summary(s: dict[str, Any], title: str = "") -> str:
     lines.append(f"  top {len(s['top'])} {what}:")
     lines += [f"  {r['ms']:10.2f} ms {r['calls']:6d}x  {r['category']:17} {r['name'][:90]}" for r in s["top"]]
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Summarize a trace again, e.g. one a GPU run brought back: ``python benchmarks/profile_summary.py TRACE``."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("trace", type=Path, help="chrome trace (.json or .json.gz) written by torch.profiler")
+    p.add_argument("--vocab", type=int, default=128256, help="vocabulary size (default: the benchmark's Llama)")
+    p.add_argument("--lora-r", type=int, default=16)
+    p.add_argument("--top", type=int, default=15)
+    a = p.parse_args(argv)
+    s = summarize(load_trace(a.trace), vocab=a.vocab, lora_r=a.lora_r, top=a.top)
+    print(format_summary(s, a.trace.name))
+    return s
+
+
+if __name__ == "__main__":
+    main()

@@ -72,3 +72,13 @@ def test_classify_scopes_beat_op_kinds() -> None:
 def test_a_trace_without_steps_is_refused() -> None:
     with pytest.raises(ValueError, match="ProfilerStep"):
         summarize({"traceEvents": [_op("aten::mm", 0, 1, 1)]}, vocab=VOCAB, lora_r=R)
+
+
+def test_command_line_summarizes_a_trace_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from profile_summary import main
+
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(cuda_trace()))
+    s = main([str(path), "--vocab", str(VOCAB), "--lora-r", str(R), "--top", "2"])
+    assert len(s["top"]) == 2 and s["ms"]["lora"] == pytest.approx(0.005)
+    assert "gaps" in capsys.readouterr().out
