@@ -18,6 +18,8 @@ def compare_(
     task: Annotated[str | None, typer.Option(help="Task; default: the adapted checkpoint's.")] = None,
     data: Annotated[str | None, typer.Option(help="Test set; default: the adapted checkpoint's eval set.")] = None,
     format_: Annotated[str | None, typer.Option("--format", help="Source format of --data.")] = None,
+    split: Annotated[str | None, typer.Option(help="Read one side of the data's split by group (formats with a "
+                                              "split option: juliet-write, juliet-pairs): train or test.")] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("runs/compare"),
     quantize: Annotated[str | None, typer.Option(help="Load both with bitsandbytes: 4bit or 8bit.")] = None,
     max_samples: Annotated[int | None, typer.Option(help="Score only the first N items.")] = None,
@@ -41,7 +43,7 @@ def compare_(
     with user_errors():
         comp = compare(base, adapted, task=task, data=data, data_format=format_, quantize=quantize,
                        max_samples=max_samples, few_shot=few_shot, batch_size=batch_size, max_length=max_length,
-                       n_resamples=resamples, seed=seed)
+                       n_resamples=resamples, seed=seed, data_options={"split": split} if split else {})
         files = write_compare_report(comp, out, predictions=predictions)
     table = Table(title=escape(f"{comp['task']}: A = {base}, B = {adapted} ({comp['adapted']['n']} items)"))
     for col in ("metric", "A", "B", "B - A", "95% CI"):

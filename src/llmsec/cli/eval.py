@@ -22,6 +22,8 @@ def eval_(
     data: Annotated[str | None, typer.Option(help="Test set (path or builtin:NAME/test); default: the "
                                              "checkpoint's recorded eval set.")] = None,
     format_: Annotated[str | None, typer.Option("--format", help="Source format of --data.")] = None,
+    split: Annotated[str | None, typer.Option(help="Read one side of the data's split by group (formats with a "
+                                              "split option: juliet-write, juliet-pairs): train or test.")] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("runs/eval"),
     quantize: Quantize = None,
     max_samples: Annotated[int | None, typer.Option(help="Score only the first N items.")] = None,
@@ -53,7 +55,8 @@ def eval_(
         config = EvalConfig(model=model, task=task, data=data, data_format=format_, max_samples=max_samples,
                             max_length=max_length, batch_size=batch_size, quantize=quantize, few_shot=few_shot,
                             few_shot_data=few_shot_data, max_new_tokens=max_new_tokens, strict=strict,
-                            baseline_train=baseline_train, require_head=require_head, audit=audit, method=method)
+                            baseline_train=baseline_train, require_head=require_head, audit=audit, method=method,
+                            data_options={"split": split} if split else {})
         result = evaluate(config)
         files = write_report(result, out, predictions=predictions)
         card_path = None

@@ -32,6 +32,9 @@ class EvalConfig(BaseModel):
     data: str | None = Field(None, description="The test set (path or `builtin:NAME/test`); default: the eval set "
                              "recorded in the checkpoint's manifest.")
     data_format: str | None = Field(None, description="The source format of `data` (guessed when None).")
+    data_options: dict[str, Any] = Field(
+        default_factory=dict, description="Options of the data's format (juliet-write: `split: test`, test_size, "
+        "seed: the held-out side of a split by test case).")
     max_samples: int | None = Field(None, ge=1, description="Score only the first N records.")
     max_length: int = Field(256, ge=1, description="Token budget of each input.")
     batch_size: int = Field(8, ge=1, description="Items per forward pass / generate call.")

@@ -110,7 +110,7 @@ def evaluate(model: str | Path | Checkpoint | ModelConfig | EvalConfig, **option
     # a task scored by generation reads its own records (an NVD CVE becomes its CVSS vector for cvss-predict);
     # those it cannot use are left out, counted and named in the warnings
     records, load_report = load_records(data, data_format, task=task_obj if generate else None,
-                                        max_samples=config.max_samples)
+                                        max_samples=config.max_samples, **config.data_options)
     quant = parse_quantize(config.quantize) if config.quantize else None
 
     result: dict[str, Any] = {
@@ -120,7 +120,8 @@ def evaluate(model: str | Path | Checkpoint | ModelConfig | EvalConfig, **option
         "model": {"name": spec.name, "kind": checkpoint.kind if checkpoint else "base",
                   "base": checkpoint.base if checkpoint else spec.name,
                   "quantize": f"{quant.bits}bit" if quant else None},
-        "data": {"source": source, "format": data_format, "fingerprint": _fingerprint(data)},
+        "data": {"source": source, "format": data_format, "fingerprint": _fingerprint(data),
+                 **({"options": dict(config.data_options)} if config.data_options else {})},
         "lineage": lineage_summary(checkpoint),
         "baseline": None,
         "audit": None,

@@ -73,3 +73,15 @@ def test_the_model_card_lists_secure_code_metrics(tmp_path: Path) -> None:
               "n": 4, "method": "generation", "metrics": {"insecure_rate": 0.25, "bleu": 3.5, "parse_rate": 0.5}}
     text = model_card(ckpt, result)
     assert "insecure rate" in text and "BLEU" in text and "secure-code" in text
+
+
+def test_evaluate_on_the_held_out_juliet_cases_with_the_default_format(tiny_llama_dir: Path,
+                                                                       shared_data: Path) -> None:
+    folder = next(p for p in sorted((shared_data / "vuln_code" / "juliet_c_v1.3" / "testcases").iterdir())
+                  if p.name.startswith("CWE121_"))
+    result = evaluate(str(tiny_llama_dir), task="secure-code", data=str(folder), data_options={"split": "test"},
+                      max_samples=2, max_new_tokens=8, contamination=False)
+    assert result["data"]["options"] == {"split": "test"} and result["n"] == 2
+    assert set(result["breakdown"]["CWE"]) == {"CWE-121"}
+    scored = {it["truth"] for it in result["items"]}
+    assert scored == {"c:CWE-121"} or scored <= {"c:CWE-121", "cpp:CWE-121"}

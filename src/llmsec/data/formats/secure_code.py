@@ -10,6 +10,8 @@
   variant of each case): the prompt asks for the function; the good variant is the
   reference, the bad one the insecure original. ``split: train|test`` keeps one side of the
   split by test case, as ``juliet-pairs`` does.
+- ``secure-code`` (the task's default): ``cyberseceval`` for a ``.json`` file, ``juliet-write``
+  for a folder or a C/C++ file.
 
 Each record's ``text`` is the prompt, ``label`` is ``LANGUAGE:CWE-N`` (the language and the
 weakness the original code had: what the benchmark breaks its rates down by), ``group`` the
@@ -111,3 +113,16 @@ def _from_pair(pair: Preference) -> Example:
         reference=str(pair.chosen), insecure=str(pair.rejected), fragment=False, group=pair.group,
         id=f"juliet:{meta.get('case_id')}", source="juliet", file=meta.get("file"),
         function=meta.get("rejected_function"))
+
+
+@register_format("secure-code", record=Example,
+                 description="secure-code benchmark prompts: cyberseceval for a .json file, juliet-write otherwise",
+                 folders=True)
+def load_secure_code(path: Path, report: LoadReport, **options: Any) -> Iterator[Example]:
+    """``cyberseceval`` for a ``.json`` file, ``juliet-write`` (with its ``options``) for a folder or C/C++ file."""
+    if path.suffix.lower() == ".json":
+        if options:
+            raise FormatError(f"{path}: the cyberseceval format takes no options, got {sorted(options)}")
+        yield from load_cyberseceval(path, report)
+    else:
+        yield from load_juliet_write(path, report, **options)

@@ -88,7 +88,7 @@ def load_cases(source: str | Path, fmt: str | None = None, *, max_samples: int |
 
     Args:
         source: the file or folder.
-        fmt: the format; guessed as above when None.
+        fmt: the format; default ``secure-code``, which picks one of the two as above.
         max_samples: keep the first N cases (after the language filter).
         languages: keep only these languages.
         **options: passed to the format (``juliet-write``: ``split``, ``test_size``, ``seed``).
@@ -99,9 +99,7 @@ def load_cases(source: str | Path, fmt: str | None = None, *, max_samples: int |
     unknown = sorted(set(languages or ()) - set(LANGUAGES))
     if unknown:
         raise ValueError(f"unknown languages {unknown}; the judge covers {list(LANGUAGES)}")
-    if fmt is None:
-        fmt = "cyberseceval" if Path(source).suffix == ".json" else "juliet-write"
-    records, _ = load_records(source, fmt, **options)
+    records, _ = load_records(source, fmt or "secure-code", **options)
     cases = [case_from_record(r, i) for i, r in enumerate(records)]
     if languages:
         cases = [c for c in cases if c.language in languages]

@@ -98,8 +98,8 @@ for _metric in (
 register_task(Task(
     name="secure-code", record_type=Example, kind="generation",
     description="write code without the weakness its original had, judged by bandit/flawfinder/cppcheck/semgrep",
-    metrics=SECURE_CODE_METRICS, main_metric="insecure_rate", default_format="cyberseceval", breakdown=breakdown,
-    formats=("cyberseceval", "juliet-write"), views=(), code=True, max_new_tokens=256,
+    metrics=SECURE_CODE_METRICS, main_metric="insecure_rate", default_format="secure-code", breakdown=breakdown,
+    formats=("secure-code", "cyberseceval", "juliet-write"), views=(), code=True, max_new_tokens=256,
     group_key="the repository (CyberSecEval) or the Juliet test case",
     answers=Answers(what="code", expected="a LANGUAGE:CWE-N label (the cyberseceval / juliet-write formats)",
                     extract=_extract, truth=_truth, score_batch=score_completions),
