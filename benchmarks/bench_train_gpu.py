@@ -56,6 +56,7 @@ import json
 import math
 import platform
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -330,6 +331,7 @@ def run_mode(mode: str, a: argparse.Namespace, model_dir: Path, docs: list[list[
                                                          getattr(trainer.args, "gradient_checkpointing", None))},
     }
     del trainer, model
+    shutil.rmtree(work, ignore_errors=True)
     gc.collect()
     if cuda:
         torch.cuda.empty_cache()
@@ -498,6 +500,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "speedup": by[mode]["tokens_per_s"] / by[ref]["tokens_per_s"],
                 "memory_ratio": (by[mode]["peak_gb"] / by[ref]["peak_gb"]) if cuda else None}
     infer = inference(a, model_dir, cuda)
+    shutil.rmtree(model_dir, ignore_errors=True)
     result = {
         "device": torch.cuda.get_device_name(0) if cuda else f"cpu ({platform.processor() or platform.machine()})",
         "tiny": a.tiny, "steps": a.steps, "warmup": a.warmup, "seq_len": a.seq_len, "batch": a.batch,
@@ -556,6 +559,7 @@ def profile_main(a: argparse.Namespace) -> dict[str, Any]:
         print(f"  trace: {trace}")
     for f in result.get("failed", []):
         print(f"FAILED {f['mode']}: {f['error'][:300]}")
+    shutil.rmtree(model_dir, ignore_errors=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
