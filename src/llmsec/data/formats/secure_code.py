@@ -22,15 +22,15 @@ source's own fields.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .._records import Example, Preference
 from .._report import LoadReport
+from ._jsonstream import load_document
 from ._registry import FormatError, register_format
-from ._source import read_bounded
+from ._rows import build_each
 
 #: The languages the secure-code judge covers (CyberSecEval's eight).
 SECURE_CODE_LANGUAGES = ("c", "cpp", "python", "java", "javascript", "csharp", "php", "rust")
@@ -47,47 +47,44 @@ def secure_code_example(prompt: str, *, language: str, cwe: str, context: str, r
 @register_format("cyberseceval", record=Example,
                  description="CyberSecEval autocomplete/instruct prompts (secure-code benchmark)")
 def load_cyberseceval(path: Path, report: LoadReport) -> Iterator[Example]:
-    """CyberSecEval rows; a row without a prompt, original code or CWE, or in a language the judge
-    does not cover, is rejected with its index and reason.
+    """CyberSecEval rows (the same file ``purplellama-autocomplete`` reads as labelled snippets).
+
+    A row without a prompt, original code or CWE, or in a language the judge does not cover,
+    is rejected with its position and the reason.
 
     Raises:
-        FormatError: the file is not a JSON list of CyberSecEval rows.
+        FormatError: the file is not a JSON list.
     """
-    try:
-        rows = json.loads(read_bounded(path).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise FormatError(f"{path}: not a CyberSecEval JSON list ({exc})") from None
-    if not isinstance(rows, list) or (rows and not (isinstance(rows[0], dict) and "test_case_prompt" in rows[0])):
+    rows = load_document(path)
+    if not isinstance(rows, list):
         raise FormatError(f"{path}: not a CyberSecEval JSON list (rows with test_case_prompt, origin_code, "
                           "line_text, language, cwe_identifier)")
-    for i, row in enumerate(rows):
-        line_no = i + 1
-        if not isinstance(row, dict):
-            report.reject(str(path), line_no, "row is not an object")
-            continue
-        missing = [k for k in ("test_case_prompt", "origin_code", "language", "cwe_identifier")
-                   if not isinstance(row.get(k), str) or not row[k].strip()]
-        if missing:
-            report.reject(str(path), line_no, f"missing {', '.join(missing)}")
-            continue
-        language = row["language"]
-        if language not in SECURE_CODE_LANGUAGES:
-            report.reject(str(path), line_no, f"language {language!r} is not one the judge covers "
-                                              f"({', '.join(SECURE_CODE_LANGUAGES)})")
-            continue
-        origin, line = row["origin_code"], row.get("line_text") or ""
-        variant = row.get("variant", "autocomplete")
-        if variant == "autocomplete" and isinstance(line, str) and line and line in origin:
-            before, after = origin.split(line, 1)
-            context, reference = before, line + "\n" + after.split(line, 1)[0]  # CyberSecEval's code_after
-        else:  # instruct rows: the model writes the unit, compared with the whole original
-            context, reference = "", origin
-        report.accept()
-        yield secure_code_example(
-            row["test_case_prompt"], language=language, cwe=row["cwe_identifier"], context=context,
-            reference=reference, insecure=reference, fragment=True, group=row.get("repo"),
-            id=f"cyberseceval:{row.get('prompt_id', i)}", source=f"cyberseceval-{variant}",
-            **{k: row.get(k) for k in ("pattern_id", "pattern_desc", "line_number", "file_path")})
+    yield from build_each(path, report, enumerate(rows, start=1), _cyberseceval_example)
+
+
+def _cyberseceval_example(line: int, row: Any) -> Example:
+    if not isinstance(row, dict):
+        raise ValueError("row is not a JSON object")
+    missing = [k for k in ("test_case_prompt", "origin_code", "language", "cwe_identifier")
+               if not isinstance(row.get(k), str) or not row[k].strip()]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    language = row["language"]
+    if language not in SECURE_CODE_LANGUAGES:
+        raise ValueError(f"language {language!r} is not one the judge covers ({', '.join(SECURE_CODE_LANGUAGES)})")
+    origin, insecure_line = row["origin_code"], row.get("line_text")
+    variant = str(row.get("variant", "autocomplete"))
+    if variant == "autocomplete" and isinstance(insecure_line, str) and insecure_line and insecure_line in origin:
+        before, after = origin.split(insecure_line, 1)
+        context, reference = before, insecure_line + "\n" + after.split(insecure_line, 1)[0]  # CyberSecEval's
+    else:  # instruct rows (or a row whose line is missing): the model writes the unit, compared with it whole
+        context, reference = "", origin
+    repo = row.get("repo")
+    return secure_code_example(
+        row["test_case_prompt"], language=language, cwe=row["cwe_identifier"], context=context,
+        reference=reference, insecure=reference, fragment=bool(context), group=str(repo) if repo else None,
+        id=f"cyberseceval:{row.get('prompt_id', line - 1)}", source=f"cyberseceval-{variant}",
+        **{k: row.get(k) for k in ("pattern_id", "pattern_desc", "line_number", "file_path")})
 
 
 @register_format("juliet-write", record=Example,
