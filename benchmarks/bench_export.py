@@ -1,7 +1,8 @@
 """GGUF export fidelity: the built-in SmolLM2 with a LoRA adapter, exported and loaded back.
 
 Builds a LoRA adapter (r 8, every linear layer) on the built-in
-``smollm2-135m-instruct`` with seeded random non-zero weights (so the merge
+``smollm2-135m-instruct`` with seeded random non-zero weights (A as peft
+initialises it, B ~ N(0, 0.02)) (so the merge
 really changes the model; training is not what is measured), saves it as a
 portable checkpoint (``base_model_name_or_path`` the upstream id), exports it
 ``--to merged`` and ``--to gguf`` in each type, loads every GGUF back with
@@ -42,6 +43,7 @@ def adapter_checkpoint(out: Path, seed: int = 0, scale: float = 0.02) -> Path:
     from llmsec.models._portable import make_portable
 
     base = "smollm2-135m-instruct"
+    torch.manual_seed(seed)  # peft draws the A matrices from torch's global generator
     model = attach_adapter(load_model(base), AdapterConfig(method="lora", r=8, alpha=16, dropout=0.0),
                            task="causal-lm")
     gen = torch.Generator().manual_seed(seed)

@@ -1,9 +1,9 @@
 """Export the built-in SmolLM2 with a LoRA adapter: merged folder, GGUF f16 and q8_0 loaded back by transformers.
 
-Tolerances (measured by ``benchmarks/bench_export.py``, results/export.json: f16 max |diff| 0.044,
-q8_0 1.07 = 2.9% of the largest logit, top-1 agreement 100% and 95.7% over 92 positions) are set
-with room for platform differences: f16 within 0.15 (0.5% of the largest logit) and the same
-arg-max everywhere; q8_0 within 6% of the largest logit and at least 90% the same arg-max.
+Tolerances (measured by ``benchmarks/bench_export.py``, results/export.json, seeded adapter: f16 max
+|diff| 0.044 = 0.12% of the largest logit, q8_0 1.03 = 2.7%; the same arg-max token at 100% and 94.6%
+of 92 positions) are set with room for other platforms' arithmetic: f16 within 0.15 (0.5% of the
+largest logit) with at least 97% the same arg-max (a near-tie may flip), q8_0 within 6% with at least 85%.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from llmsec.models import BUILTIN_MODELS, export, gguf_logit_diff, load_tokenizer
+from llmsec.models._gguf import repair_tokenizer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -55,13 +56,14 @@ def test_gguf_tokenizer_matches(exported: dict[str, Path]) -> None:
 
     file = exported["f16"]
     back = AutoTokenizer.from_pretrained(file.parent, gguf_file=file.name)
+    repair_tokenizer(back, file)  # older transformers read a GGUF's eos wrongly; llmsec's loader repairs it
     ref = load_tokenizer(str(exported["merged"]))
     for prompt in PROMPTS:
         assert back(prompt).input_ids == ref(prompt).input_ids
     assert back.eos_token == ref.eos_token == "<|im_end|>" and back.chat_template == ref.chat_template
 
 
-@pytest.mark.parametrize(("outtype", "max_rel", "top1"), [("f16", 0.005, 1.0), ("q8_0", 0.06, 0.9)])
+@pytest.mark.parametrize(("outtype", "max_rel", "top1"), [("f16", 0.005, 0.97), ("q8_0", 0.06, 0.85)])
 def test_gguf_logits_match_merged(exported: dict[str, Path], outtype: str, max_rel: float, top1: float) -> None:
     diff = gguf_logit_diff(exported[outtype], exported["merged"], PROMPTS)
     assert diff["max_rel"] < max_rel and diff["top1_agree"] >= top1, diff
