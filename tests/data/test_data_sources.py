@@ -207,3 +207,19 @@ def test_the_enron_csv_reads_through_columns_as_its_own_format_does(shared_data:
     records, report = load_records(src, columns={"text": "email", "label": "label"})
     assert report.read == report.loaded == 475 and {r.label for r in records} == {"ham", "spam"}
     assert records[0].text.startswith("Subject: nomination change")
+
+
+def test_recipe_checks_name_a_hub_id_that_is_not_cached_or_malformed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmsec.config import recipe_from_dict
+    from llmsec.train import preflight
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "ds"))
+    _hub_cache(tmp_path / "hub", "acme/toy-vulns")
+    stages = [{"kind": "transfer", "name": f"s{i}", "task": "vuln-detect", "data": {"train": train}}
+              for i, train in enumerate(("hf:acme/toy-vulns", "hf:acme/absent", "hf:not a repo"))]
+    problems = preflight(recipe_from_dict({"model": {"name": "x"}, "stages": stages}), check_model=False)
+    assert len(problems) == 2, problems
+    assert "stages.1.data.train" in problems[0] and "not in the local cache" in problems[0]
+    assert "stages.2.data.train" in problems[1] and "not a hub dataset id" in problems[1]

@@ -23,7 +23,7 @@ def preflight(recipe: Recipe, *, check_model: bool = True) -> list[str]:
                 continue
             try:
                 path = resolve_source(source)
-            except FileNotFoundError as exc:
+            except (FileNotFoundError, ValueError) as exc:  # unknown builtin:, hf: id not cached or malformed
                 problems.append(f"{where}.data.{which}: {exc}")
                 continue
             if not path.exists():
