@@ -88,6 +88,31 @@ def test_gguf_types_stay_close(outtype: str, atol: float, tmp_path: Path) -> Non
     assert 0 < diff < atol, f"{outtype}: max |logit diff| {diff}"
 
 
+def test_gguf_keeps_the_tokenizers_split(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    """A Llama 3 style split is written as ``llama-bpe`` and read back the same; an unknown one is refused."""
+    from gguf import GGUFReader
+    from tokenizers import Regex, pre_tokenizers
+
+    from llmsec.models._gguf_write import _LLAMA3_SPLIT
+
+    model, tokenizer = load_model(str(tiny_llama_dir)), load_tokenizer(str(tiny_llama_dir))
+    text = "CVE-2021-44228 score 9.8 port 22 and T1059"
+    gpt2_ids = tokenizer(text).input_ids
+    tokenizer.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(_LLAMA3_SPLIT), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    assert tokenizer(text).input_ids != gpt2_ids  # the split matters for this text
+    file = write_gguf(model, tokenizer, tmp_path / "l3.gguf", outtype="f32")
+    assert GGUFReader(str(file)).fields["tokenizer.ggml.pre"].contents() == "llama-bpe"
+    assert _load_gguf(file)[1](text).input_ids == tokenizer(text).input_ids
+
+    tokenizer.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)])
+    with pytest.raises(ValueError, match="pre_tokenizer="):
+        write_gguf(model, tokenizer, tmp_path / "digits.gguf")
+    write_gguf(model, tokenizer, tmp_path / "digits.gguf", pre_tokenizer="smollm")  # the user names it
+
+
 def test_q8_0_falls_back_to_f16_for_short_rows(tiny_llama_dir: Path, tmp_path: Path) -> None:
     from gguf import GGUFReader
 

@@ -21,6 +21,9 @@ def export_command(
                                              "(default: beside the checkpoint).")] = None,
     outtype: Annotated[str, typer.Option("--type", help="GGUF tensor type: f16, bf16, f32 or q8_0.")] = "f16",
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    pre_tokenizer: Annotated[str | None, typer.Option(help="GGUF: llama.cpp's pre-tokenizer name "
+                                                      "(tokenizer.ggml.pre) for a tokenizer llmsec does not "
+                                                      "recognise.")] = None,
     check: Annotated[bool, typer.Option(help="GGUF: load the file back with transformers and print how far its "
                                              "logits are from the checkpoint's.")] = False,
     card: Annotated[bool, typer.Option(help="Merged export of an llmsec checkpoint: write its model card "
@@ -40,7 +43,8 @@ def export_command(
         if check and to != "gguf":
             raise ValueError("--check compares a GGUF file with its checkpoint: use it with --to gguf")
         runs = [_read_results(p) for p in results or []]
-        path = export(checkpoint, to, out, outtype=outtype, overwrite=overwrite)  # type: ignore[arg-type]
+        path = export(checkpoint, to, out, outtype=outtype, overwrite=overwrite,  # type: ignore[arg-type]
+                      pre_tokenizer=pre_tokenizer)
         console.print(f"exported {escape(checkpoint)} -> {escape(str(path))}")
         if to == "merged" and card and is_checkpoint(checkpoint):
             from ..eval import write_model_card

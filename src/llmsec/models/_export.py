@@ -38,6 +38,7 @@ def export(
     *,
     outtype: GGUFType = "f16",
     overwrite: bool = False,
+    pre_tokenizer: str | None = None,
 ) -> Path:
     """Export a checkpoint (or any model reference) as a merged folder or a GGUF file.
 
@@ -56,6 +57,8 @@ def export(
             checkpoint, ``<name>-merged/`` or ``<name>.<outtype>.gguf``.
         outtype: For GGUF: ``f16``, ``bf16``, ``f32`` or ``q8_0``.
         overwrite: Replace an existing output.
+        pre_tokenizer: For GGUF: llama.cpp's pre-tokenizer name (``tokenizer.ggml.pre``),
+            for a tokenizer whose split is not recognised (see :func:`write_gguf`).
 
     Returns:
         The written folder or file.
@@ -75,7 +78,10 @@ def export(
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists: pass overwrite=True (--overwrite) or another out path")
     record = _record(source, to, outtype if to == "gguf" else None)
-    result = _export_merged(source, target, record) if to == "merged" else _export_gguf(source, target, outtype, record)
+    if to == "merged":
+        result = _export_merged(source, target, record)
+    else:
+        result = _export_gguf(source, target, outtype, record, pre_tokenizer)
     logger.info("exported %s -> %s", source, result)
     return result
 
@@ -170,7 +176,8 @@ def _pre_tokenizer(base_model: str) -> str | None:
     return str(field.contents()) if field is not None else None
 
 
-def _export_gguf(source: str, target: Path, outtype: GGUFType, record: dict[str, Any]) -> Path:
+def _export_gguf(source: str, target: Path, outtype: GGUFType, record: dict[str, Any],
+                 pre_tokenizer: str | None = None) -> Path:
     from llmsec.config import ModelConfig
 
     from ._load import load_model, load_tokenizer
@@ -182,7 +189,7 @@ def _export_gguf(source: str, target: Path, outtype: GGUFType, record: dict[str,
     tokenizer = load_tokenizer(source)
     base = record["base_model"]
     path = write_gguf(model, tokenizer, target, outtype=outtype, name=Path(source).name or source,
-                      base_model=base, pre_tokenizer=_pre_tokenizer(base))
+                      base_model=base, pre_tokenizer=pre_tokenizer or _pre_tokenizer(base))
     path.with_name(f"{path.name}.{EXPORT_RECORD}").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path
 

@@ -27,6 +27,11 @@ GGUFType = Literal["f32", "f16", "bf16", "q8_0"]
 GGUF_TYPES: tuple[str, ...] = ("f32", "f16", "bf16", "q8_0")
 # model_type -> GGUF architecture; Mistral is a Llama to llama.cpp.
 _ARCHITECTURES = {"llama": "llama", "mistral": "llama"}
+# The text splits before byte-level BPE that llama.cpp (``tokenizer.ggml.pre``) and transformers'
+# GGUF reader both know, by the regex in tokenizer.json: Llama 3's; GPT-2's is ByteLevel's own.
+_LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+                 r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+_KNOWN_SPLITS = {_LLAMA3_SPLIT: "llama-bpe"}
 
 
 def write_gguf(
@@ -49,15 +54,16 @@ def write_gguf(
             whose rows do not split into Q8_0's 32-value blocks is written in f16.
         name: ``general.name`` (default: the file's stem).
         base_model: The upstream hub id, recorded as ``general.base_model.0.*``.
-        pre_tokenizer: llama.cpp's pre-tokenizer name (``tokenizer.ggml.pre``); default
-            ``gpt-2`` (the byte-level split every byte-level BPE without its own starts from).
+        pre_tokenizer: llama.cpp's pre-tokenizer name (``tokenizer.ggml.pre``); default: read
+            from the tokenizer's split (GPT-2's byte-level split: ``gpt-2``; Llama 3's: ``llama-bpe``).
 
     Returns:
         The written file.
 
     Raises:
         ValueError: An architecture other than Llama/Mistral, RoPE scaling other than
-            linear, a tokenizer that is not byte-level BPE, or an unknown ``outtype``.
+            linear, a tokenizer that is not byte-level BPE or splits text in a way no known
+            ``pre_tokenizer`` names (and none is given), or an unknown ``outtype``.
     """
     from llmsec._optional import require
 
@@ -76,7 +82,7 @@ def write_gguf(
     try:
         _add_metadata(writer, config, outtype, name or out.stem, base_model)
         vocab_rows = model.get_input_embeddings().weight.shape[0]
-        _add_tokenizer(writer, tokenizer, vocab_rows, pre_tokenizer or "gpt-2")
+        _add_tokenizer(writer, tokenizer, vocab_rows, pre_tokenizer)
         _add_tensors(writer, model, arch, outtype)
         writer.write_header_to_file()
         writer.write_kv_data_to_file()
@@ -142,7 +148,19 @@ def _add_metadata(writer: Any, config: Any, outtype: str, name: str, base_model:
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
 
-def _add_tokenizer(writer: Any, tokenizer: Any, vocab_rows: int, pre: str) -> None:
+def split_name(spec: dict[str, Any]) -> str | None:
+    """llama.cpp's name for how a tokenizer.json splits text before BPE, or None when none is known."""
+    pre = spec.get("pre_tokenizer") or {}
+    steps = (pre.get("pretokenizers") or []) if pre.get("type") == "Sequence" else [pre]
+    kinds = [step.get("type") for step in steps]
+    if kinds == ["ByteLevel"] and steps[0].get("use_regex", True):
+        return "gpt-2"
+    if kinds == ["Split", "ByteLevel"] and not steps[1].get("use_regex", True):
+        return _KNOWN_SPLITS.get((steps[0].get("pattern") or {}).get("Regex"))
+    return None
+
+
+def _add_tokenizer(writer: Any, tokenizer: Any, vocab_rows: int, pre: str | None) -> None:
     """The tokenizer as ``tokenizer.ggml.*`` metadata: byte-level BPE (llama.cpp's ``gpt2`` model)."""
     import gguf
 
@@ -153,6 +171,11 @@ def _add_tokenizer(writer: Any, tokenizer: Any, vocab_rows: int, pre: str) -> No
     if model.get("type") != "BPE" or "ByteLevel" not in pre_tok:
         raise ValueError("GGUF export writes byte-level BPE tokenizers (SmolLM2, Llama 3, GPT-2 style); "
                          f"this one is {model.get('type') or type(tokenizer).__name__}: export --to merged instead")
+    pre = pre or split_name(spec)
+    if pre is None:
+        raise ValueError("GGUF export: this tokenizer splits text before BPE in a way no llama.cpp pre-tokenizer "
+                         f"name is known to match ({json.dumps(spec.get('pre_tokenizer'))[:200]}); pass "
+                         "pre_tokenizer= (tokenizer.ggml.pre) if you know it, or export --to merged")
     if len(tokenizer) > vocab_rows:
         raise ValueError(f"the tokenizer has {len(tokenizer)} tokens but the model only {vocab_rows} embedding rows")
     special = set(tokenizer.all_special_ids)
