@@ -87,7 +87,7 @@ def run_demo(
     result.checkpoints = Pipeline(recipe, callbacks=callbacks).run()
     for stage, ckpt in zip(recipe.stages, result.checkpoints, strict=True):
         note(f"evaluating +{stage.label} ({ckpt.path})")
-        row, _ = _measure(f"+{stage.label}", str(ckpt.path), lm=ckpt.kind != "transfer")
+        row, _ = _measure(f"+{stage.label}", str(ckpt.path), lm=ckpt.head != "classifier")
         result.rows.append(row)
 
     result.seconds = time.perf_counter() - start

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Literal, get_args
 
 import pytest
@@ -65,3 +66,34 @@ def test_reading_the_declarations_imports_no_trainer() -> None:
             "print(','.join(m for m in sys.modules if m.startswith(('llmsec.train', 'torch')))), ")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_what_a_stage_ends_in_is_declared_and_read(tmp_path: Path) -> None:
+    """Classifier or language model comes from ``StageSpec.head``, never from the kind's name."""
+    import json
+
+    from llmsec.checkpoints import read_checkpoint
+    from llmsec.config import register_stage, unregister_stage
+    from llmsec.eval._card import card_data
+    from llmsec.eval._lineage import training_sources
+
+    assert {spec.kind: spec.head for spec in stage_specs()}["transfer"] == "classifier"
+    assert all(spec.head == "causal-lm" for spec in stage_specs() if spec.kind != "transfer")
+    with pytest.raises(ValueError, match="head 'regressor'"):
+        StageSpec("pretrain", stage_spec("pretrain").config, "pkg.mod:T", head="regressor")  # type: ignore[arg-type]
+
+    class Labeller(StageBase):
+        kind: Literal["toy-labeller"] = Field("toy-labeller")
+
+    manifest = {"stage": {"kind": "toy-labeller", "data": {}}, "base": "base", "adapter": "lora",
+                "data": {"train": {"source": "x.jsonl"}}}
+    (tmp_path / "llmsec.json").write_text(json.dumps(manifest))
+    register_stage(StageSpec("toy-labeller", Labeller, "pkg.mod:Labeller", head="classifier"))
+    try:
+        ckpt = read_checkpoint(tmp_path)
+        assert ckpt.head == "classifier"  # a plugin kind with no "transfer" in sight
+        assert card_data(ckpt, []).pipeline_tag == "text-classification"
+        assert [s.head for s in training_sources(ckpt)] == ["classifier"]
+    finally:
+        unregister_stage("toy-labeller")
+    assert read_checkpoint(tmp_path).head == "causal-lm"  # unregistered and no labels: a language model

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import STAGES
+
 MANIFEST = "llmsec.json"
 
 
@@ -38,6 +40,15 @@ class Checkpoint:
     def labels(self) -> list[str]:
         """Class labels of a classifier checkpoint (empty otherwise)."""
         return list(self.manifest.get("labels") or [])
+
+    @property
+    def head(self) -> str:
+        """What the model ends in, as its stage kind declares (``StageSpec.head``): ``"classifier"``
+        or ``"causal-lm"``. A kind not registered here (a plugin not imported) is a classifier when
+        its manifest records labels."""
+        if self.kind in STAGES:
+            return STAGES.get(self.kind).head
+        return "classifier" if self.labels else "causal-lm"
 
     @property
     def task(self) -> str | None:

@@ -322,7 +322,8 @@ class TransferStage(StageBase):
 register_stage(StageSpec("pretrain", PretrainStage, "llmsec.train.domain_pretrainer:DomainPretrainer"))
 register_stage(StageSpec("instruct", InstructStage, "llmsec.train.instruction_tuner:InstructionTuner", sft=True,
                          fast_path={"packing": True, "packing_strategy": "bfd", "padding_free": True}))
-register_stage(StageSpec("transfer", TransferStage, "llmsec.train.transfer_trainer:TransferTrainer"))
+register_stage(StageSpec("transfer", TransferStage, "llmsec.train.transfer_trainer:TransferTrainer",
+                         head="classifier"))
 
 #: A stage's config, whatever its kind (for type hints; a recipe validates it by ``kind``).
 StageConfig = StageBase

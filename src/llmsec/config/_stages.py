@@ -18,11 +18,14 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Annotated, Any, Union, get_args
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, Field
 
 from .._registry import Registry
+
+#: What a stage's model ends in: a language-model head (text out) or a classification head (labels out).
+Head = Literal["causal-lm", "classifier"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,11 @@ class StageSpec:
             preflight checks its keys against that class.
         fast_path: ``SFTConfig`` / ``TrainingArguments`` defaults this kind adds on a CUDA
             GPU, over the shared ones (``llmsec.train._fastpath.fast_path_settings``).
+        head: what the stage's checkpoint ends in: ``"causal-lm"`` (it generates text) or
+            ``"classifier"`` (a sequence-classification head over the task's labels). Whatever
+            asks "is this checkpoint a classifier?" reads it (``Checkpoint.head``): the demo, the
+            model card's pipeline tag and loading class, evaluate's choice of training data for
+            its baseline.
     """
 
     kind: str
@@ -47,6 +55,7 @@ class StageSpec:
     trainer: str | type
     sft: bool = False
     fast_path: Mapping[str, Any] = field(default_factory=dict)
+    head: Head = "causal-lm"
 
     def __post_init__(self) -> None:
         kind_field = self.config.model_fields.get("kind")
@@ -56,6 +65,8 @@ class StageSpec:
                 f"stage {self.kind!r}: its config class {self.config.__name__} needs the field "
                 f'kind: Literal["{self.kind}"] = Field("{self.kind}", ...) (it picks the stage in a recipe)'
             )
+        if self.head not in get_args(Head):
+            raise ValueError(f"stage {self.kind!r}: head {self.head!r} is not one of {list(get_args(Head))}")
         if isinstance(self.trainer, str) and ":" not in self.trainer:
             raise ValueError(f"stage {self.kind!r}: trainer {self.trainer!r} is not 'package.module:Class'")
         object.__setattr__(self, "fast_path", MappingProxyType(dict(self.fast_path)))

@@ -68,7 +68,7 @@ def card_data(checkpoint: Checkpoint, results: Sequence[dict[str, Any]], *, merg
         base_model=base,
         library_name="peft" if adapter in _ADAPTERS and not merged else "transformers",
         license=builtin.licence.lower() if builtin is not None else None,
-        pipeline_tag="text-classification" if checkpoint.kind == "transfer" else "text-generation",
+        pipeline_tag="text-classification" if checkpoint.head == "classifier" else "text-generation",
         tags=["llmsec", "cyber-security", *tasks, *([checkpoint.kind] if checkpoint.kind else [])],
         model_name=checkpoint.path.name,
         eval_results=evals or None,
@@ -78,7 +78,7 @@ def card_data(checkpoint: Checkpoint, results: Sequence[dict[str, Any]], *, merg
 def _how_to_load(checkpoint: Checkpoint, base: str, merged: bool) -> list[str]:
     chain = checkpoint.manifest.get("chain") or []
     adapter = checkpoint.manifest.get("adapter") in _ADAPTERS and not merged
-    auto = "AutoModelForSequenceClassification" if checkpoint.kind == "transfer" else "AutoModelForCausalLM"
+    auto = "AutoModelForSequenceClassification" if checkpoint.head == "classifier" else "AutoModelForCausalLM"
     lines = ["## How to load", ""]
     if not adapter:
         return [*lines, "```python", f"from transformers import {auto}", "", f'model = {auto}.from_pretrained("PATH")',

@@ -299,7 +299,7 @@ def _detection_train(result: dict[str, Any], checkpoint: Checkpoint | None, base
     if baseline_train is not None:
         train, _ = load_records(baseline_train, None)
         return train, str(baseline_train)
-    sources = [s for s in _training_sources(checkpoint) if s.kind == "transfer"]
+    sources = [s for s in _training_sources(checkpoint) if s.head == "classifier"]
     train, problems = load_training(sources)
     train_source = ", ".join(s.source for s in sources)
     train = [r for r in train if isinstance(r, Example) and r.label in labels]

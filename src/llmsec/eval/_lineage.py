@@ -33,6 +33,7 @@ class TrainingSource:
     options: dict[str, Any]
     max_samples: int | None
     fingerprint: str | None = None
+    head: str = "causal-lm"  # the stage's StageSpec.head: "classifier" for a stage that trained a head
 
 
 def training_sources(checkpoint: Checkpoint | None) -> list[TrainingSource]:
@@ -48,7 +49,7 @@ def training_sources(checkpoint: Checkpoint | None) -> list[TrainingSource]:
         stage_data = (ckpt.manifest.get("stage") or {}).get("data") or {}
         out.append(TrainingSource(str(ckpt.path), ckpt.kind, str(train["source"]), data.get("format"),
                                   dict(stage_data.get("options") or {}), stage_data.get("max_samples"),
-                                  train.get("fingerprint")))
+                                  train.get("fingerprint"), ckpt.head))
     return out
 
 
