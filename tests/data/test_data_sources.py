@@ -223,3 +223,20 @@ def test_recipe_checks_name_a_hub_id_that_is_not_cached_or_malformed(tmp_path: P
     assert len(problems) == 2, problems
     assert "stages.1.data.train" in problems[0] and "not in the local cache" in problems[0]
     assert "stages.2.data.train" in problems[1] and "not a hub dataset id" in problems[1]
+
+
+def test_a_hub_dataset_config_picks_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    snap = _hub_cache(tmp_path / "hub", "acme/multi") / "snapshots"
+    data = next(snap.iterdir()) / "data"
+    for config, rows in (("c-code", HF_ROWS["text"][:2]), ("python", HF_ROWS["text"][2:])):
+        (data.parent / config).mkdir()
+        pq.write_table(pa.table({"text": rows, "label": ["vulnerable", "safe"]}),
+                       data.parent / config / "train-00000-of-00001.parquet")
+    both, _ = load_records("hf:acme/multi")  # every config's train files (and data/'s)
+    assert len(both) == 3 + 2 + 2
+    python, report = load_records("hf:acme/multi/python:train")
+    assert [r.text for r in python] == HF_ROWS["text"][2:] and report.read == 2
+    assert Path(python[0].meta["file"]).parent.name == "python"
+    with pytest.raises(FormatError, match="in go/"):
+        load_records("hf:acme/multi/go")

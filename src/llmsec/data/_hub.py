@@ -1,4 +1,4 @@
-"""Hub dataset ids (``hf:OWNER/NAME[@REVISION][:SPLIT]``) found in the local Hugging Face caches, offline.
+"""Hub dataset ids (``hf:OWNER/NAME[/CONFIG][@REVISION][:SPLIT]``) found in the local Hugging Face caches, offline.
 
 llmsec never downloads data. A hub dataset is usable when it is already on this
 machine, in one of the two caches the Hugging Face libraries fill:
@@ -12,7 +12,8 @@ machine, in one of the two caches the Hugging Face libraries fill:
    the Arrow files ``datasets.load_dataset`` prepared (``NAME-SPLIT.arrow``).
 
 Either folder is then read by the ``table`` format, keeping the files of the asked
-split (``train`` by default).
+split (``train`` by default) and, for a dataset with several configurations, of the
+asked ``CONFIG`` (its folder in the snapshot, its ``<config>`` folder in the datasets cache).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HUB_PREFIX = "hf:"
-_ID = re.compile(r"^(?P<repo>[\w.-]+(?:/[\w.-]+)?)(?:@(?P<rev>[\w./-]+?))?(?::(?P<split>[\w.-]+))?$")
+_ID = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)(?:/(?P<config>[\w.-]+))?(?:@(?P<rev>[\w./-]+?))?"
+                 r"(?::(?P<split>[\w.-]+))?$")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class HubSource:
     repo: str
     path: Path
     split: str | None
+    config: str | None = None
 
 
 def _home() -> Path:
@@ -51,30 +54,34 @@ def datasets_cache() -> Path:
     return Path(found) if found else _home() / "datasets"
 
 
-def parse_hub_id(source: str) -> tuple[str, str | None, str | None]:
-    """``(repo, revision, split)`` of ``hf:OWNER/NAME[@REVISION][:SPLIT]``.
+def parse_hub_id(source: str) -> tuple[str, str | None, str | None, str | None]:
+    """``(repo, config, revision, split)`` of ``hf:OWNER/NAME[/CONFIG][@REVISION][:SPLIT]``.
 
     Raises:
         ValueError: not of that form.
     """
     match = _ID.match(source.removeprefix(HUB_PREFIX))
     if not match:
-        raise ValueError(f"{source!r} is not a hub dataset id; write hf:OWNER/NAME[@REVISION][:SPLIT], "
+        raise ValueError(f"{source!r} is not a hub dataset id; write hf:OWNER/NAME[/CONFIG][@REVISION][:SPLIT], "
                          "e.g. hf:acme/cve-fixes:test")
-    return match["repo"], match["rev"], match["split"]
+    return match["repo"], match["config"], match["rev"], match["split"]
 
 
 def hub_source(source: str) -> HubSource:
-    """Find ``hf:OWNER/NAME[@REVISION][:SPLIT]`` in the local caches (hub cache first); the split defaults to train.
+    """Find ``hf:OWNER/NAME[/CONFIG][@REVISION][:SPLIT]`` in the local caches (hub cache first); the split
+    defaults to train.
 
     Raises:
         ValueError: a malformed id.
         FileNotFoundError: the dataset is in neither cache (the message names both places and
             how to fill them on a machine that has the network).
     """
-    repo, revision, split = parse_hub_id(source)
+    repo, config, revision, split = parse_hub_id(source)
     split = split or "train"
-    folder = _hub_snapshot(repo, revision) or (None if revision else _prepared(repo))
+    snapshot = _hub_snapshot(repo, revision)
+    if snapshot is not None:
+        return HubSource(repo, snapshot, split, config)
+    folder = None if revision else _prepared(repo, config)
     if folder is None:
         raise FileNotFoundError(
             f"hub dataset {repo!r}{f' at {revision}' if revision else ''} is not in the local cache "
@@ -83,7 +90,7 @@ def hub_source(source: str) -> HubSource:
             f"with the network run `huggingface-cli download --repo-type dataset {repo}` and copy the cache, "
             "or save the data to a file or a `save_to_disk` folder and give its path"
         )
-    return HubSource(repo, folder, split)
+    return HubSource(repo, folder, split)  # the config chose the folder
 
 
 def _hub_snapshot(repo: str, revision: str | None) -> Path | None:
@@ -103,10 +110,13 @@ def _hub_snapshot(repo: str, revision: str | None) -> Path | None:
     return None
 
 
-def _prepared(repo: str) -> Path | None:
-    """The newest prepared folder (``<config>/<version>/<hash>``) of ``repo`` in the datasets cache."""
+def _prepared(repo: str, config: str | None) -> Path | None:
+    """The newest prepared folder (``<config>/<version>/<hash>``) of ``repo`` in the datasets cache
+    (of ``config``; else of ``default``, else of any)."""
     root = datasets_cache() / repo.replace("/", "___")
     found = [p.parent for p in root.glob("*/*/*/dataset_info.json")] if root.is_dir() else []
+    if config is not None:
+        found = [p for p in found if p.parent.parent.name == config]
     if not found:
         return None
     default = [p for p in found if p.parent.parent.name == "default"] or found

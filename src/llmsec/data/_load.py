@@ -5,7 +5,7 @@ stage, the packed pre-training corpus and ``evaluate``. A source is
 
 - a file or folder path;
 - ``builtin:NAME[/test]``, one of the demo sets inside the package;
-- ``hf:OWNER/NAME[:SPLIT]``, a hub dataset found in the local Hugging Face cache
+- ``hf:OWNER/NAME[/CONFIG][@REVISION][:SPLIT]``, a hub dataset found in the local Hugging Face cache
   (never downloaded: see :mod:`._hub`).
 
 Its format is the one given, else guessed (:func:`pick_format`): ``.jsonl`` is ``jsonl``
@@ -256,6 +256,8 @@ def stream_records(
         path = hub.path
         if hub.split is not None:
             options = {"split": hub.split, **options}
+        if hub.config is not None:
+            options = {"subset": hub.config, **options}
     else:
         path = resolve_source(source)
     if not os.path.lexists(path):  # a link loop "does not exist" but is refused by name later

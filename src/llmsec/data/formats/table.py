@@ -59,6 +59,7 @@ def load_table(
     columns: Mapping[str, Any] | None = None,
     labels: list[str] | Mapping[str, str] | None = None,
     split: str | None = None,
+    subset: str | None = None,
     follow_symlinks: bool = False,
 ) -> Iterator[Record]:
     """One record per row of a table file, or of every table file in a folder.
@@ -71,6 +72,8 @@ def load_table(
         labels: label names for coded labels: a list (the value is an index) or a mapping
             (value -> name), e.g. ``[safe, vulnerable]`` for a 0/1 target column.
         split: in a folder, read only the files of this split (by folder or file name).
+        subset: in a folder, read only the files under a folder of this name (a hub dataset's
+            configuration: ``hf:OWNER/NAME/CONFIG``).
         follow_symlinks: follow symbolic links that leave the folder (a hub snapshot's
             files are links into its blob store, which is inside the dataset's cache folder).
 
@@ -83,10 +86,12 @@ def load_table(
         return
     root = path.parent.parent if path.parent.name == "snapshots" else path  # a hub snapshot's blobs
     files = [(f, why) for f, why in walk_files(path, _is_table, follow_symlinks=True)
-             if split is None or _in_split(f.relative_to(path), split)]
+             if (split is None or _in_split(f.relative_to(path), split))
+             and (subset is None or subset in f.relative_to(path).parts[:-1])]
     if not files:
         raise FormatError(f"{path}: no {'/'.join(TABLE_SUFFIXES)} file"
-                          + (f" of split {split!r}" if split else "") + " in the folder")
+                          + (f" of split {split!r}" if split else "") + (f" in {subset}/" if subset else "")
+                          + " in the folder")
     for file, refused in files:
         if refused is None and not follow_symlinks and not file.resolve().is_relative_to(root.resolve()):
             refused = "symbolic link out of the source folder; not followed (pass follow_symlinks=True)"
