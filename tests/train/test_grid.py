@@ -54,3 +54,23 @@ def test_grid_needs_a_validation_split(tiny_llama_dir: Path, data_dir: Path, tmp
         grid_search(cfg, {"stages.0.trainer.learning_rate": ["1e-4"]})
     with pytest.raises(ValueError, match="empty"):
         grid_search(cfg, {})
+
+
+def test_grid_direction_is_the_registered_metrics(tiny_llama_dir: Path, data_dir: Path, tmp_path: Path) -> None:
+    """Which way is better comes from the metric registry evaluation reads, not a table of name fragments."""
+    from llmsec.data.tasks import METRICS, Metric, register_metric
+    from llmsec.train._grid import _direction
+
+    assert _direction("eval_loss") and _direction("train_loss") and _direction("eval_perplexity")
+    assert not _direction("eval_f1_macro") and not _direction("eval_accuracy")
+    # lower is better for these too; a table of 'loss'/'perplexity'/'mad' fragments took them as higher-wins
+    assert _direction("eval_bits_per_byte") and _direction("eval_vd_s") and _direction("eval_fpr")
+    register_metric(Metric("toy_miss_rate", "toy miss rate", False))
+    try:
+        assert _direction("eval_toy_miss_rate")  # a new metric is one registration, here as everywhere
+    finally:
+        METRICS.remove("toy_miss_rate")
+    cfg = _recipe(tiny_llama_dir, data_dir, tmp_path / "run")
+    with pytest.raises(ValueError, match=r"'eval_runtime' is not a registered metric.*f1_macro.*lower_is_better"):
+        grid_search(cfg, {"stages.0.trainer.learning_rate": ["1e-4"]}, metric="eval_runtime")  # before any training
+    assert not (tmp_path / "run" / "grid").exists()

@@ -44,7 +44,8 @@ def train(
                           "key=v1,v2 values (repeatable) and keep the best by --grid-metric."),
     ] = None,
     grid_metric: Annotated[
-        str, typer.Option(help="The last stage's validation metric a --grid compares (lower wins for losses).")
+        str, typer.Option(help="The last stage's validation metric a --grid compares: a registered metric "
+                          "with its eval_ prefix (eval_loss, eval_f1_macro); its registered direction decides."),
     ] = "eval_loss",
 ) -> None:
     """Train every stage of RECIPE; each stage's checkpoint is the next stage's base.

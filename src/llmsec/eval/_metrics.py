@@ -1,7 +1,7 @@
 """Detection metrics: the usual classification scores, PrimeVul's VD-S and pair-wise scores.
 
 Everything is computed with scikit-learn by the metric registry's functions
-(:mod:`._metric_registry`, the ones ``evaluate`` and ``compare`` use); this
+(:mod:`llmsec.data.tasks`' metric registry, the ones ``evaluate`` and ``compare`` use); this
 module validates inputs, maps labels to classes and names the results.
 """
 
@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..data.tasks import VD_MAX_FPR, VDPoint, vd_point
+
 __all__ = ["VDPoint", "detection_metrics", "paired_metrics", "vd_operating_point", "vd_score"]
 
 logger = logging.getLogger(__name__)
-
-#: The false-positive-rate budget of PrimeVul's VD-S (0.5%).
-VD_MAX_FPR = 0.005
 
 
 def _as_list(values: Any, name: str) -> list[Any]:
@@ -51,21 +49,6 @@ def _check_allowed(values: Sequence[Any], allowed: Sequence[Any], name: str) -> 
 # --- VD-S --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VDPoint:
-    """The operating point VD-S is read at.
-
-    Attributes:
-        fnr: False-negative rate at the threshold: the VD-S (lower is better).
-        fpr: False-positive rate actually reached there (at most the budget).
-        threshold: Score threshold; an item is called positive when ``score >= threshold``.
-    """
-
-    fnr: float
-    fpr: float
-    threshold: float
-
-
 def vd_operating_point(
     y_true: Sequence[int] | np.ndarray, y_score: Sequence[float] | np.ndarray, *, max_fpr: float = VD_MAX_FPR
 ) -> VDPoint:
@@ -88,8 +71,6 @@ def vd_operating_point(
     Raises:
         ValueError: On empty or mismatched inputs, labels other than 0/1, or only one class.
     """
-    from sklearn.metrics import roc_curve
-
     truth = _as_list(y_true, "y_true")
     scores = _as_list(y_score, "y_score")
     _check_lengths(y_true=truth, y_score=scores)
@@ -102,20 +83,7 @@ def vd_operating_point(
         raise ValueError(
             f"VD-S needs both classes in y_true, got only {int(t[0])}; score a set with vulnerable and benign items"
         )
-    fpr, _, thresholds = roc_curve(t, s)
-    valid = np.flatnonzero(fpr <= max_fpr)
-    idx = int(valid[-1]) if valid.size else int(np.abs(fpr - max_fpr).argmin())
-    threshold = float(thresholds[idx])
-    called = s >= threshold
-    tp = int(np.sum(called & (t == 1)))
-    fn = int(np.sum(~called & (t == 1)))
-    fp = int(np.sum(called & (t == 0)))
-    tn = int(np.sum(~called & (t == 0)))
-    return VDPoint(
-        fnr=fn / (fn + tp) if fn + tp else 0.0,
-        fpr=fp / (fp + tn) if fp + tn else 0.0,
-        threshold=threshold,
-    )
+    return vd_point(t, s, max_fpr)
 
 
 def vd_score(

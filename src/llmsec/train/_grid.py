@@ -16,14 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Recipe, apply_override, dump_recipe, recipe_from_dict
+from ..data.tasks import METRICS
+from ..data.tasks import lower_is_better as registered_lower_is_better
 
 __all__ = ["GridResult", "grid_search", "parse_grid"]
 
 logger = logging.getLogger(__name__)
-
-#: Metrics where lower is better; any other metric is better higher.
-_LOWER = ("loss", "perplexity", "mad")
-
 
 @dataclass
 class GridResult:
@@ -64,14 +62,18 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[str]]:
 
 
 def grid_search(recipe: Recipe, grid: Mapping[str, Sequence[str]], *, metric: str = "eval_loss",
-                callbacks: Sequence[Any] = ()) -> GridResult:
+                lower_is_better: bool | None = None, callbacks: Sequence[Any] = ()) -> GridResult:
     """Train ``recipe`` once per combination of ``grid`` values; choose on the validation split.
 
     Args:
         recipe: the recipe; its last stage must have ``data.eval`` (the validation split).
         grid: dotted recipe keys and the values to try (``{"stages.0.trainer.learning_rate": ["1e-4", "3e-4"]}``).
         metric: the last stage's final evaluation metric to compare (``eval_loss``, or e.g.
-            ``eval_f1_macro`` for a transfer stage); lower wins for losses, perplexities and MADs.
+            ``eval_f1_macro`` for a transfer stage); which way is better is the registered metric's
+            direction (``llmsec.data.tasks.METRICS``, the one evaluation reports read), ``eval_`` /
+            ``train_`` prefixes aside.
+        lower_is_better: the direction of a metric that is not registered (``eval_rewards/margins``);
+            None: the registry's.
         callbacks: trainer callbacks for every run (progress).
 
     Returns:
@@ -79,7 +81,8 @@ def grid_search(recipe: Recipe, grid: Mapping[str, Sequence[str]], *, metric: st
         winning recipe (its ``output_dir`` the trial's).
 
     Raises:
-        ValueError: an empty grid, no ``data.eval`` on the last stage, or a run that did not report ``metric``.
+        ValueError: an empty grid, no ``data.eval`` on the last stage, a metric that is neither registered nor
+            given a direction (checked before any training), or a run that did not report ``metric``.
     """
     from .pipeline import Pipeline
 
@@ -88,6 +91,7 @@ def grid_search(recipe: Recipe, grid: Mapping[str, Sequence[str]], *, metric: st
     if recipe.stages[-1].data.eval is None:
         raise ValueError(f"stage {recipe.stages[-1].label!r} has no data.eval: a grid search chooses on the "
                          "validation split, so give the last stage one (never the test split)")
+    lower = _direction(metric) if lower_is_better is None else lower_is_better
     root = Path(recipe.output_dir)
     result = GridResult(metric=metric)
     keys = list(grid)
@@ -103,7 +107,6 @@ def grid_search(recipe: Recipe, grid: Mapping[str, Sequence[str]], *, metric: st
             raise ValueError(f"grid trial {i} reported no {metric!r}; it reported {sorted(metrics)}")
         result.trials.append({"overrides": overrides, "output_dir": str(trial.output_dir),
                               "value": float(metrics[metric]), "metrics": metrics})
-    lower = any(word in metric for word in _LOWER)
     values = [t["value"] for t in result.trials]
     result.best = values.index(min(values) if lower else max(values))
     root.mkdir(parents=True, exist_ok=True)
@@ -114,3 +117,14 @@ def grid_search(recipe: Recipe, grid: Mapping[str, Sequence[str]], *, metric: st
         apply_override(best, item)
     dump_recipe(recipe_from_dict(best), root / "best.yaml")
     return result
+
+
+def _direction(metric: str) -> bool:
+    """Whether lower ``metric`` values win, from the metric registry; an unknown one is a clear error."""
+    try:
+        return registered_lower_is_better(metric)
+    except KeyError:
+        raise ValueError(
+            f"grid metric {metric!r} is not a registered metric, so which way is better is unknown: compare a "
+            f"registered one (with an eval_ prefix: {', '.join(METRICS.names())}) or pass lower_is_better"
+        ) from None

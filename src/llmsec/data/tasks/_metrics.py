@@ -1,5 +1,10 @@
 """The metric registry: every metric a result can hold, with its function, title and direction.
 
+It sits here, beside the tasks that name its metrics, so that every layer above
+``data`` reads one declaration: evaluation, reports and ``compare`` (through
+``llmsec.eval``, which re-exports it) and training (a grid search's direction,
+``llmsec.train.grid_search``).
+
 One :class:`Metric` per name. ``evaluate`` computes a task's metrics (``Task.metrics``)
 from its per-item rows with these functions, the report and the CLI table take
 their titles and column order from here (registration order), ``compare``
@@ -23,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from .._registry import Registry
+from ..._registry import Registry
 
-__all__ = ["METRICS", "Metric", "compute_metrics", "get_metric", "item_mean", "metric_keys", "metric_title",
-           "register_metric"]
+__all__ = ["CHOICE", "DETECTION", "GENERATION", "METRICS", "VD_MAX_FPR", "Metric", "VDPoint", "compute_metrics",
+           "get_metric", "item_mean", "lower_is_better", "metric_keys", "metric_title", "register_metric", "vd_point"]
 
 Items = Sequence[Mapping[str, Any]]
 #: Result kinds whose rows the built-in functions read.
@@ -79,6 +84,23 @@ def get_metric(name: str) -> Metric:
 def metric_title(name: str) -> str:
     """The title of metric ``name`` (the name itself when it is not registered)."""
     return METRICS.get(name).title if name in METRICS else name
+
+
+def lower_is_better(key: str) -> bool:
+    """The direction of a metric key: a registered name, or one with a trainer's ``eval_`` / ``train_`` / ``test_``
+    prefix (``eval_loss``, ``eval_f1_macro``).
+
+    Raises:
+        KeyError: the name is not a registered metric (the message lists the registered ones).
+    """
+    name = key
+    for prefix in ("eval_", "train_", "test_"):
+        if name.startswith(prefix) and name.removeprefix(prefix) in METRICS:
+            name = name.removeprefix(prefix)
+            break
+    if name not in METRICS:
+        raise KeyError(METRICS.unknown_message(name))
+    return not METRICS.get(name).higher_is_better
 
 
 def metric_keys(*metric_sets: Mapping[str, Any] | None) -> list[str]:
@@ -210,11 +232,49 @@ def _ranking(sklearn_name: str) -> Callable[[Items], float]:
     return fn
 
 
-def _vd_s(items: Items) -> float:
-    from ._metrics import vd_score
+#: The false-positive-rate budget of PrimeVul's VD-S (0.5%).
+VD_MAX_FPR = 0.005
 
+
+@dataclass(frozen=True)
+class VDPoint:
+    """The operating point VD-S is read at.
+
+    Attributes:
+        fnr: False-negative rate at the threshold: the VD-S (lower is better).
+        fpr: False-positive rate actually reached there (at most the budget).
+        threshold: Score threshold; an item is called positive when ``score >= threshold``.
+    """
+
+    fnr: float
+    fpr: float
+    threshold: float
+
+
+def vd_point(t: np.ndarray, s: np.ndarray, max_fpr: float = VD_MAX_FPR) -> VDPoint:
+    """VD-S on checked inputs (0/1 labels with both classes, finite scores); ``llmsec.eval.vd_operating_point``
+    checks them and documents the definition."""
+    from sklearn.metrics import roc_curve
+
+    fpr, _, thresholds = roc_curve(t, s)
+    valid = np.flatnonzero(fpr <= max_fpr)
+    idx = int(valid[-1]) if valid.size else int(np.abs(fpr - max_fpr).argmin())
+    threshold = float(thresholds[idx])
+    called = s >= threshold
+    tp = int(np.sum(called & (t == 1)))
+    fn = int(np.sum(~called & (t == 1)))
+    fp = int(np.sum(called & (t == 0)))
+    tn = int(np.sum(~called & (t == 0)))
+    return VDPoint(
+        fnr=fn / (fn + tp) if fn + tp else 0.0,
+        fpr=fp / (fp + tn) if fp + tn else 0.0,
+        threshold=threshold,
+    )
+
+
+def _vd_s(items: Items) -> float:
     y, probs, defined = _scores(items)
-    return vd_score(y, probs[:, 1]) if defined and probs.shape[1] == 2 else float("nan")
+    return vd_point(y, probs[:, 1]).fnr if defined and probs.shape[1] == 2 else float("nan")
 
 
 def _unparsed(items: Items) -> float:
@@ -262,6 +322,8 @@ for _metric in (
     Metric("unparsed", "unparsed", False, _unparsed, (GENERATION, CHOICE), compare=False,
            description="answers that held no usable answer (counted as wrong)"),
     Metric("perplexity", "perplexity", False, description="exp of the mean token NLL of the texts"),
+    Metric("loss", "loss", False, description="the mean token cross-entropy a training stage reports "
+           "(`eval_loss`, `train_loss`)"),
     Metric("bits_per_byte", "bits per byte", False, description="the texts' NLL in bits per UTF-8 byte"),
     Metric("answer_perplexity", "answer perplexity", False,
            description="perplexity of the reference answers given their prompts"),
