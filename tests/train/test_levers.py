@@ -122,3 +122,59 @@ def test_flex_trains_like_dense_mask_sdpa_on_cuda() -> None:
     torch.testing.assert_close(loss_flex, loss_sdpa, rtol=1e-4, atol=1e-4)
     for name, g in grads_sdpa.items():
         torch.testing.assert_close(grads_flex[name], g, rtol=1e-3, atol=1e-4, msg=name)
+
+
+def test_levers_are_recipe_settings() -> None:
+    """A stage's ``levers:`` names are the switchboard's, checked by the schema with the valid ones listed."""
+    from llmsec.checkpoints import config_diff
+    from llmsec.config import LEVERS as SCHEMA_LEVERS
+    from llmsec.config import RecipeError, recipe_from_dict
+
+    assert SCHEMA_LEVERS is LEVERS  # one list of names
+    stage = {"kind": "instruct", "data": {"train": "builtin:instructions"}}
+    recipe = recipe_from_dict({"model": {"name": "m"}, "stages": [{**stage, "levers": ["offload", "fused-lora"]}]})
+    assert recipe.stages[0].levers == ["offload", "fused-lora"]
+    # none by default, recorded as null: a checkpoint saved before levers existed still resumes (same config)
+    plain = recipe_from_dict({"model": {"name": "m"}, "stages": [stage]}).stages[0]
+    assert plain.levers is None
+    saved_before = {k: v for k, v in plain.model_dump(mode="json").items() if k != "levers"}
+    assert config_diff(saved_before, plain.model_dump(mode="json")) == []
+    with pytest.raises(RecipeError) as err:
+        recipe_from_dict({"model": {"name": "m"}, "stages": [{**stage, "levers": ["offload", "turbo"]}]})
+    assert "levers.1" in str(err.value) and all(f"'{name}'" in str(err.value) for name in LEVERS)
+    with pytest.raises(RecipeError, match="offload is activation checkpointing itself"):
+        recipe_from_dict({"model": {"name": "m"}, "stages": [
+            {**stage, "levers": ["offload"], "trainer": {"activation_checkpointing": True}}]})
+    with pytest.raises(RecipeError, match=r"levers names \['flex'\] more than once"):
+        recipe_from_dict({"model": {"name": "m"}, "stages": [{**stage, "levers": ["flex", "flex"]}]})
+
+
+def test_a_stage_applies_its_levers_and_records_them(tiny_llama_dir: Path, data_dir: Path, tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from llmsec import DomainPretrainer
+    from llmsec.config import DataConfig, PretrainStage
+    from llmsec.train import _offload
+
+    calls = []
+    real = _offload.offloaded_checkpoint
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_offload, "offloaded_checkpoint", counted)
+
+    stage = PretrainStage(data=DataConfig(train=str(data_dir / "corpus.jsonl")), max_length=16,
+                          levers=["offload", "flex"],
+                          trainer={"max_steps": 2, "per_device_train_batch_size": 2, "report_to": "none"})
+    with caplog.at_level(logging.INFO, logger="llmsec.train._common"):
+        ckpt = DomainPretrainer(stage, output_dir=tmp_path / "pt").run(tiny_llama_dir)
+    levers = ckpt.manifest["levers"]
+    assert levers["offload"] == "on: 2 layers"  # every decoder layer checkpointed through CPU memory
+    assert levers["flex"].startswith("skipped:")  # no flex backward on the CPU
+    assert ckpt.metrics["train_steps"] == 2
+    assert len(calls) == 2 * 2  # the training forward of each layer went through the offloaded checkpoint
+    assert "lever offload: on: 2 layers" in caplog.text

@@ -12,10 +12,12 @@ from ._io import (
 from ._preference import PreferenceStage
 from ._reference import recipe_reference
 from ._schema import (
+    LEVERS,
     AdapterConfig,
     CheckpointingConfig,
     DataConfig,
     InstructStage,
+    Lever,
     ModelConfig,
     PretrainStage,
     QuantizationConfig,
@@ -28,11 +30,13 @@ from ._schema import (
 from ._stages import STAGES, StageSpec, register_stage, stage_spec, stage_specs, unregister_stage
 
 __all__ = [
+    "LEVERS",
     "STAGES",
     "AdapterConfig",
     "CheckpointingConfig",
     "DataConfig",
     "InstructStage",
+    "Lever",
     "ModelConfig",
     "PreferenceStage",
     "PretrainStage",

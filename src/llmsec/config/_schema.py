@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -158,6 +158,13 @@ class DataConfig(_Strict):
     )
 
 
+#: The speed levers a stage can switch on (``llmsec.train._levers.apply_levers``), in the order they are applied.
+Lever = Literal["fused-lora", "dequant-once", "flex", "offload", "compile"]
+LEVERS: tuple[str, ...] = get_args(Lever)
+#: The ``trainer:`` keys that turn on the trainer's own activation checkpointing (transformers' new and old name).
+_CHECKPOINTING_KEYS = ("activation_checkpointing", "gradient_checkpointing")
+
+
 def _kind_is_required(schema: dict[str, Any]) -> None:
     # A stage without `kind` is refused (the discriminator); say so in the JSON schema too.
     schema["required"] = ["kind", *[k for k in schema.get("required", []) if k != "kind"]]
@@ -200,6 +207,17 @@ class StageBase(_Strict):
         "(`per_device_train_batch_size` × processes), so the recipe trains the same on 1 or N processes. "
         "null: the `trainer` mapping as is. Not with `trainer.gradient_accumulation_steps`.",
     )
+    levers: list[Lever] | None = Field(
+        None,
+        description="Speed levers (docs/performance.md), applied to the model with its adapter attached, before "
+        "training: `fused-lora` (LoRA folded into the base matmul, one saved copy of the input), `dequant-once` "
+        "(fused LoRA keeping each dequantized 4-bit weight for backward), `flex` (packed documents through "
+        "flex_attention with a block mask; CUDA only), `offload` (activation checkpointing with each layer's "
+        "input in CPU memory; not with `trainer.activation_checkpointing`), `compile` (regional torch.compile "
+        "of the decoder blocks). null: none (none is on by default). One that cannot apply (flex on the CPU, "
+        "fused-lora without LoRA layers) is skipped with a log line; the checkpoint's `llmsec.json` records what "
+        "each did.",
+    )
 
     @model_validator(mode="after")
     def _one_batch_rule(self) -> StageBase:
@@ -207,6 +225,20 @@ class StageBase(_Strict):
             raise ValueError(
                 "set either global_batch_size or trainer.gradient_accumulation_steps, not both: "
                 "with global_batch_size the accumulation is derived from the number of processes"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _levers_fit(self) -> StageBase:
+        levers = self.levers or []
+        twice = sorted({lever for lever in levers if levers.count(lever) > 1})
+        if twice:
+            raise ValueError(f"levers names {twice} more than once")
+        on = [key for key in _CHECKPOINTING_KEYS if self.trainer.get(key)]
+        if "offload" in levers and on:
+            raise ValueError(
+                f"levers: offload is activation checkpointing itself (offloaded to CPU memory); with "
+                f"trainer.{on[0]} the trainer would put plain checkpointing back: drop one of them"
             )
         return self
 

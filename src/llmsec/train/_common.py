@@ -18,9 +18,9 @@ from ..data import LoadReport, Record, fingerprint, load_records
 from ..models._portable import make_portable
 
 # Checkpoint code lives in llmsec.checkpoints; the names stay importable from here (the stages use them).
-__all__ = ["BaseSpec", "Checkpoint", "StageSettings", "as_model_config", "data_manifest", "final_evaluation",
-           "final_metrics", "load_split", "parent_of", "resolve_once", "run_training", "save_checkpoint",
-           "stage_output_dir"]
+__all__ = ["BaseSpec", "Checkpoint", "StageSettings", "apply_stage_levers", "as_model_config", "data_manifest",
+           "final_evaluation", "final_metrics", "load_split", "parent_of", "resolve_once", "run_training",
+           "save_checkpoint", "stage_output_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +105,13 @@ def save_checkpoint(*args: Any, **kwargs: Any) -> Checkpoint:
 
     ``describe_base`` defaults to :func:`llmsec.models.make_portable`: the adapter's
     ``base_model_name_or_path`` names a base that resolves on another machine, and the
-    manifest records the local copy and the chain of earlier stages.
+    manifest records the local copy and the chain of earlier stages. With a ``trainer`` whose
+    stage switched levers on, the manifest records what each did (``levers``).
     """
     kwargs.setdefault("describe_base", make_portable)
+    levers = getattr(kwargs.get("trainer"), "llmsec_levers", None)
+    if levers:  # what each of the stage's levers did (apply_stage_levers)
+        kwargs["extra"] = {**(kwargs.get("extra") or {}), "levers": levers}
     return _save_checkpoint(*args, **kwargs)
 
 
@@ -119,7 +123,26 @@ def run_training(trainer: Any, stage: StageBase, scratch: Path, *, seed: int,
     transformers' own progress printer is dropped where a callback replaces it.
     """
     _drop_printer_if_replaced(trainer)
+    apply_stage_levers(trainer, stage)
     return train_with_checkpoints(trainer, stage, scratch, seed=seed, resume=resume, record_samples=record_samples)
+
+
+def apply_stage_levers(trainer: Any, stage: StageBase) -> dict[str, str]:
+    """Switch on the stage's ``levers:`` on ``trainer.model`` (in place) and log what each did.
+
+    Called by :func:`run_training` once the trainer is built and before it trains; the
+    report is kept as ``trainer.llmsec_levers`` and :func:`save_checkpoint` writes it into
+    ``llmsec.json`` (``levers``). No levers: nothing happens.
+    """
+    if not stage.levers:
+        return {}
+    from ._fastpath import apply_training_levers
+
+    report = apply_training_levers(trainer.model, list(stage.levers), device_type=trainer.args.device.type)
+    for lever, what in report.items():
+        logger.info("lever %s: %s", lever, what)
+    trainer.llmsec_levers = report
+    return report
 
 
 def final_evaluation(trainer: Any, eval_dataset: Any) -> dict[str, float] | None:

@@ -157,8 +157,10 @@ def apply_training_levers(model: Any, levers: list[str], *, device_type: str) ->
 
     None is on by default: each is a row of the performance ladder
     (``benchmarks/bench_train_gpu.py``) and becomes a default only where a GPU run
-    shows it pays. Call it on the model with its adapter attached, before the
-    trainer is built; with ``offload`` keep the trainer's ``activation_checkpointing`` off.
+    shows it pays. A recipe switches them on with a stage's ``levers:`` key (applied
+    by ``run_training`` once the trainer is built, before it trains). Call it on the
+    model with its adapter attached, before training; with ``offload`` keep the
+    trainer's ``activation_checkpointing`` off.
 
     Returns:
         For each lever, what it did or why it was skipped.

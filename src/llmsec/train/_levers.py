@@ -2,8 +2,9 @@
 
 Each is measured as one row of the performance ladder (``benchmarks/bench_train_gpu.py``,
 ``docs/performance.md``) and kept only where it pays. :func:`apply_levers` applies
-the ones asked for to a model that is ready to train (adapter attached, before the
-trainer is built) and says, for each, what it did or why it was skipped.
+the ones asked for to a model that is ready to train (adapter attached, before
+training starts) and says, for each, what it did or why it was skipped. A stage's
+``levers:`` key in a recipe switches them on (``llmsec.train._common.run_training``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from ..config import LEVERS
+
+__all__ = ["LEVERS", "apply_levers", "compile_decoder_layers", "decoder_layers"]
+
 logger = logging.getLogger(__name__)
 
-# In the order they are applied: module forwards first, the attention kernel, then
-# the checkpointing wrapper, and compilation last (it traces what the others set up).
-LEVERS = ("fused-lora", "dequant-once", "flex", "offload", "compile")
+# LEVERS (the recipe's ``levers:`` names, declared once in the config schema) is in the order they
+# are applied: module forwards first, the attention kernel, then the checkpointing wrapper, and
+# compilation last (it traces what the others set up).
 
 
 def decoder_layers(model: Any) -> list[Any]:
