@@ -90,3 +90,36 @@ def test_transfer_data_streams_so_memory_does_not_grow_with_the_dataset(tmp_path
     # once). Listing the records instead (load_records) peaks at 0.7 MB for 1,000 rows and 4.2 MB for 8,000.
     assert large < 1.5 * small + (256 << 10), (small, large)
     assert rows == 4_800
+
+
+def _peak_sft(tmp_path: Path, n: int, tokenizer: object) -> int:
+    import tracemalloc
+
+    from llmsec.config import InstructStage
+    from llmsec.train._multiturn import mask_mode
+    from llmsec.train._stream import streamed_sft
+
+    src = tmp_path / f"chat-{n}.parquet"
+    pq.write_table(pa.table({"q": [f"What does CWE-{i} describe?" for i in range(n)],
+                             "a": [f"Weakness {i}: {CODE_VULN[i % 4]}" for i in range(n)]}), src)
+    stage = InstructStage(data=DataConfig(train=str(src), options={"columns": {"prompt": "q", "answer": "a"}}))
+    tracemalloc.start()
+    found = streamed_sft(stage, "train", tokenizer, None, mask_mode(tokenizer), tmp_path / f"sft-{n}")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert found is not None
+    dataset, report, stats = found
+    assert len(dataset) == stats.rows == stats.conversations == report.loaded == n
+    assert dataset.cache_files, "the rows must be a memory-mapped Arrow file"
+    return peak
+
+
+def test_instruction_data_streams_so_memory_does_not_grow_with_the_dataset(tiny_llama_dir: Path,
+                                                                           tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_llama_dir))
+    _peak_sft(tmp_path, 50, tokenizer)  # one-time imports and caches out of the measurement
+    small = _peak_sft(tmp_path, 600, tokenizer)
+    large = _peak_sft(tmp_path, 2_400, tokenizer)  # four times the conversations: the same peak (one batch)
+    assert large < 1.5 * small + (256 << 10), (small, large)

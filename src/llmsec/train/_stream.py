@@ -171,3 +171,127 @@ def _key(stage: StageBase, which: str, tokenizer: Any, labels: Sequence[str]) ->
                       sorted(getattr(tokenizer, "model_input_names", []))],
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@dataclass
+class SftStats:
+    """What streaming an instruction split built: rows, conversations, assistant turns, the mask mode."""
+
+    rows: int
+    conversations: int
+    assistant_turns: int
+    mode: str
+
+
+def streamed_sft(stage: StageBase, which: str, tokenizer: Any, task: Any, mode: str,
+                 cache_dir: Path) -> tuple[Any, LoadReport, SftStats] | None:
+    """The stage's ``train``/``eval`` conversations as SFT rows in a memory-mapped ``datasets.Dataset``.
+
+    One pass over the source: records become conversations (through ``task`` for labelled
+    examples), 512 at a time, and their rows (:func:`llmsec.train._multiturn.sft_rows`, the
+    same rows as before) are appended to an Arrow stream file. The file and its counts are
+    cached under a key of the data, the load settings, the system prompt, the mask mode and
+    the tokenizer, so a resumed run (and the other processes) reuse it.
+
+    Returns:
+        None when the stage has no such split.
+
+    Raises:
+        EmptyDatasetError: no usable record, or no assistant turn to learn from.
+    """
+    from datasets import Dataset
+
+    source = getattr(stage.data, which)
+    if source is None:
+        return None
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    key = _sft_key(stage, which, tokenizer, mode)
+    arrow, meta = cache_dir / f"{which}-sft-{key}.arrow", cache_dir / f"{which}-sft-{key}.json"
+    if arrow.is_file() and meta.is_file():
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        report = LoadReport(source=str(source), read=info["read"], loaded=info["loaded"])
+        stats = SftStats(**info["stats"])
+        logger.info("reusing the %s SFT rows %s (%d rows)", which, arrow, stats.rows)
+        return Dataset.from_file(str(arrow)), report, stats
+    report = LoadReport(source=str(source))
+    data = stage.data
+    records = stream_records(source, data.format, report=report, task=task, max_samples=data.max_samples,
+                             **data.options)
+    try:
+        stats = _sft_to_arrow(records, tokenizer, task, getattr(stage, "system_prompt", None), mode, arrow)
+    except EmptyDatasetError:
+        if report.loaded == 0:  # nothing loaded at all: say so, with the loader's reasons
+            raise EmptyDatasetError(f"{source} yielded no usable records.\n{report.summary()}") from None
+        raise
+    report.check()
+    if report.rejected:
+        logger.warning("%s", report.summary())
+    tmp = meta.with_name(f".{meta.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"read": report.read, "loaded": report.loaded, "stats": vars(stats)}), encoding="utf-8")
+    os.replace(tmp, meta)
+    return Dataset.from_file(str(arrow)), report, stats
+
+
+def _sft_to_arrow(records: Iterator[Record], tokenizer: Any, task: Any, system_prompt: str | None, mode: str,
+                  path: Path) -> SftStats:
+    import pyarrow as pa
+
+    from ..data import conversation_records
+    from ._multiturn import sft_rows
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    writer = sink = schema = None
+    stats = SftStats(0, 0, 0, mode)
+    batch: list[Record] = []
+
+    def flush() -> None:
+        nonlocal writer, sink, schema
+        try:
+            built = sft_rows(conversation_records(batch, task), tokenizer, system_prompt, mode=mode)  # type: ignore[arg-type]
+        except EmptyDatasetError:  # no assistant turn in this batch; the split as a whole is checked below
+            batch.clear()
+            return
+        batch.clear()
+        table = pa.Table.from_pylist(built.rows)
+        if writer is None:
+            schema = table.schema
+            sink = pa.OSFile(str(tmp), "wb")
+            writer = pa.ipc.new_stream(sink, schema)
+        writer.write_table(table if table.schema == schema else table.cast(schema))
+        stats.rows += len(built.rows)
+        stats.conversations += built.conversations
+        stats.assistant_turns += built.assistant_turns
+
+    try:
+        for record in records:
+            batch.append(record)
+            if len(batch) >= BATCH:
+                flush()
+        if batch:
+            flush()
+    finally:
+        if writer is not None:
+            writer.close()
+        if sink is not None:
+            sink.close()
+    if writer is None:
+        raise EmptyDatasetError("no assistant turn to learn from in the conversations")
+    os.replace(tmp, path)
+    return stats
+
+
+def _sft_key(stage: StageBase, which: str, tokenizer: Any, mode: str) -> str:
+    data = stage.data
+    template = str(getattr(tokenizer, "chat_template", "") or "")
+    spec = {
+        "data": fingerprint(getattr(data, which)),
+        "format": data.format,
+        "options": data.options,
+        "max_samples": data.max_samples,
+        "task": getattr(stage, "task", None),
+        "system_prompt": getattr(stage, "system_prompt", None),
+        "mode": mode,
+        "tokenizer": [str(getattr(tokenizer, "name_or_path", "")), len(tokenizer),
+                      hashlib.sha256(template.encode()).hexdigest()[:16]],
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]

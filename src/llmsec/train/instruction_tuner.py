@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from ..config import InstructStage
-from ..data import conversation_records, get_task
+from ..data import get_task
 from ._args import build_training_args
 from ._checkpoint import Checkpoint
 from ._common import (
     BaseSpec,
     StageSettings,
-    load_split,
 )
-from ._multiturn import mask_mode, sft_rows
+from ._multiturn import mask_mode
+from ._stream import streamed_sft
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +35,6 @@ class InstructionTuner(StageSettings):
 
     def run(self, base: BaseSpec) -> Checkpoint:
         """Tune ``base`` on the stage's conversations; return the saved checkpoint."""
-        from datasets import Dataset
         from trl import SFTTrainer
 
         from ..models import attach_adapter, load_model, load_tokenizer
@@ -44,8 +42,6 @@ class InstructionTuner(StageSettings):
         cfg = self.config
         model_cfg = self._start(base)
         task = get_task(cfg.task) if cfg.task else None
-        train_records, train_report = load_split(cfg, "train")  # type: ignore[misc]
-        evaluation = load_split(cfg, "eval")
 
         tokenizer = load_tokenizer(model_cfg)
         if not getattr(tokenizer, "chat_template", None):
@@ -55,12 +51,11 @@ class InstructionTuner(StageSettings):
             )
         mode = mask_mode(tokenizer)
 
-        def rows(records: list[Any]) -> Any:
-            built = sft_rows(conversation_records(records, task), tokenizer, cfg.system_prompt, mode=mode)
-            return Dataset.from_list(built.rows), built
-
-        train_ds, built = rows(train_records)
-        eval_ds = rows(evaluation[0])[0] if evaluation else None
+        # Streamed into memory-mapped Arrow files: memory does not grow with the number of conversations.
+        train_ds, train_report, built = streamed_sft(cfg, "train", tokenizer, task, mode,  # type: ignore[misc]
+                                                     self._scratch / "data")
+        evaluation = streamed_sft(cfg, "eval", tokenizer, task, mode, self._scratch / "data")
+        eval_ds = evaluation[0] if evaluation else None
         logger.info("instruction tuning on %d conversations (%d assistant turns, %d rows; assistant mask by %s)",
                     built.conversations, built.assistant_turns, len(train_ds), mode)
         model = load_model(model_cfg, quantization=cfg.adapter.quantization)
