@@ -85,3 +85,25 @@ def test_evaluate_on_the_held_out_juliet_cases_with_the_default_format(tiny_llam
     assert set(result["breakdown"]["CWE"]) == {"CWE-121"}
     scored = {it["truth"] for it in result["items"]}
     assert scored == {"c:CWE-121"} or scored <= {"c:CWE-121", "cpp:CWE-121"}
+
+
+def test_a_missing_analyser_stops_the_evaluation_before_the_model_loads(few_cases: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmsec.eval.secure_code import AnalyserMissingError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "semgrep" else real(name, *a))
+    with pytest.raises(AnalyserMissingError, match=r"semgrep.*pip install"):  # not "model not found"
+        evaluate("no-such-model-dir", task="secure-code", data=str(few_cases), contamination=False)
+
+
+def test_juliet_pairs_records_are_adapted_to_write_prompts(shared_data: Path) -> None:
+    folder = next(p for p in sorted((shared_data / "vuln_code" / "juliet_c_v1.3" / "testcases").iterdir())
+                  if p.name.startswith("CWE121_"))
+    pairs, _ = load_records(folder, "juliet-pairs", variants="first", max_samples=2)
+    task = get_task("secure-code")
+    case = task.adapt(pairs[0])
+    assert case.label.endswith(":CWE-121") and case.meta["insecure"] == pairs[0].rejected
+    assert task.adapt(case) == case  # idempotent
+    with pytest.raises(ValueError, match="not a secure-code prompt"):
+        task.adapt(type(case)("x", "y"))

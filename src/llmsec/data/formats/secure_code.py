@@ -100,10 +100,11 @@ def load_juliet_write(path: Path, report: LoadReport, *, split: str | None = Non
 
     for pair in load_juliet_pairs(path, report, view="write", variants="first", split=split,  # type: ignore[arg-type]
                                   test_size=test_size, seed=seed, follow_symlinks=follow_symlinks):
-        yield _from_pair(pair)
+        yield juliet_case(pair)
 
 
-def _from_pair(pair: Preference) -> Example:
+def juliet_case(pair: Preference) -> Example:
+    """The secure-code prompt of a ``juliet-pairs`` pair (its prompt; chosen: reference, rejected: insecure)."""
     meta = pair.meta
     return secure_code_example(
         pair.prompt, language=str(meta.get("language", "c")), cwe=str(meta.get("cwe")), context="",

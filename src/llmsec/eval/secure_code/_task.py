@@ -14,11 +14,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...data import Example, Record
-from ...data.tasks import Answers, Task, register_task
+from ...data import Example, Preference, Record
+from ...data.formats.secure_code import SECURE_CODE_LANGUAGES, juliet_case
+from ...data.tasks import Answers, Task, TaskRecordError, register_task
 from .._metric_registry import GENERATION, Metric, item_mean, register_metric
 from ._cases import case_from_record, extract_code
-from ._judge import judge
+from ._judge import check_analysers, judge
 
 __all__ = ["SECURE_CODE_METRICS", "breakdown", "score_completions"]
 
@@ -71,6 +72,20 @@ def _mean(rows: Sequence[Mapping[str, Any]], key: str) -> float:
     return math.fsum(kept) / len(kept) if kept else float("nan")
 
 
+def _adapt(record: Record) -> Example:
+    """A secure-code prompt (a ``juliet-pairs`` pair becomes its write prompt), after checking that the
+    analysers its language needs are installed: a missing one stops the evaluation as the data loads,
+    before any model does (:class:`~llmsec.eval.secure_code.AnalyserMissingError`)."""
+    if isinstance(record, Preference) and record.chosen is not None:
+        record = juliet_case(record)
+    meta = getattr(record, "meta", {})
+    if not isinstance(record, Example) or meta.get("language") not in SECURE_CODE_LANGUAGES or "insecure" not in meta:
+        raise TaskRecordError(f"a {type(record).__name__} that is not a secure-code prompt; read the data with "
+                              "format secure-code, cyberseceval or juliet-write")
+    check_analysers([meta["language"]])
+    return record
+
+
 def _extract(text: str, record: Record | None) -> str | None:
     code = extract_code(text)
     return code if code.strip() else None
@@ -99,7 +114,7 @@ register_task(Task(
     name="secure-code", record_type=Example, kind="generation",
     description="write code without the weakness its original had, judged by bandit/flawfinder/cppcheck/semgrep",
     metrics=SECURE_CODE_METRICS, main_metric="insecure_rate", default_format="secure-code", breakdown=breakdown,
-    formats=("secure-code", "cyberseceval", "juliet-write"), views=(), code=True, max_new_tokens=256,
+    formats=("secure-code", "cyberseceval", "juliet-write"), views=(), code=True, max_new_tokens=256, adapter=_adapt,
     group_key="the repository (CyberSecEval) or the Juliet test case",
     answers=Answers(what="code", expected="a LANGUAGE:CWE-N label (the cyberseceval / juliet-write formats)",
                     extract=_extract, truth=_truth, score_batch=score_completions),
