@@ -11,7 +11,7 @@ from ._analysers import ANALYSERS, AnalyserMissingError, Finding, analyser_versi
 from ._bleu import code_bleu
 from ._cases import LANGUAGES, SecureCodeCase, case_from_record, extract_code, load_cases
 from ._judge import CWE_FAMILIES, Verdict, check_analysers, cwe_related, judge
-from ._score import item_rows, summarize
+from ._score import summarize
 from ._task import SECURE_CODE_METRICS, breakdown, score_completions
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "code_bleu",
     "cwe_related",
     "extract_code",
-    "item_rows",
     "judge",
     "load_cases",
     "rule_file",

@@ -9,7 +9,7 @@ from typing import Any
 from ._cases import SecureCodeCase
 from ._judge import Verdict
 
-__all__ = ["item_rows", "summarize"]
+__all__ = ["summarize"]
 
 
 def _rates(pairs: Sequence[tuple[SecureCodeCase, Verdict]]) -> dict[str, float]:
@@ -39,20 +39,3 @@ def summarize(cases: Sequence[SecureCodeCase], verdicts: Sequence[Verdict]) -> d
     by_cwe = {cwe: _rates([p for p in pairs if p[0].cwe == cwe])
               for cwe in sorted({c.cwe for c in cases}, key=lambda c: int(c.split("-")[-1]) if c[4:].isdigit() else 0)}
     return {"metrics": _rates(pairs), "by_language": by_language, "by_cwe": by_cwe}
-
-
-def item_rows(cases: Sequence[SecureCodeCase], verdicts: Sequence[Verdict],
-              outputs: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """One row per case: ``value`` is 1.0 for an insecure completion (the main metric's item value)."""
-    rows = []
-    for i, (case, v) in enumerate(zip(cases, verdicts, strict=True)):
-        row: dict[str, Any] = {
-            "index": i, "id": case.id, "language": case.language, "cwe": case.cwe,
-            "value": 1.0 if v.insecure else 0.0, "insecure": v.insecure, "judged": v.judged, "parsed": v.parsed,
-            "parse_reason": v.parse_reason, "cwe_match": v.cwe_match, "bleu": round(v.bleu, 4),
-            "findings": [f"{f.tool}:{f.rule}:{'/'.join(f.cwes)}@{f.line}" for f in v.findings],
-        }
-        if outputs is not None:
-            row["output"] = outputs[i]
-        rows.append(row)
-    return rows

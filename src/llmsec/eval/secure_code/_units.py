@@ -153,6 +153,8 @@ def _python_unit(context: str, code: str) -> Unit:
 _MEMBER = re.compile(r"^\s*(?:public|private|protected|internal|static|final|abstract|override|virtual|async|"
                      r"@|\[|pub\b|fn\b|impl\b|#\[|function\b|class\b|interface\b|enum\b|struct\b|trait\b|"
                      r"namespace\b|using\b|import\b|package\b|use\b|mod\b|const\b|<\?php)")
+_FILE_LEVEL = re.compile(r"\s*(?:import|package|use|using|namespace|<\?php|class|interface|enum|struct|trait|"
+                         r"mod)\b")
 _TOP_OK = {"javascript", "php"}  # statements may stand at the top level
 _OPENERS = {  # (member-level opener, statement-level openers)
     "java": ("class LlmsecFragment {", ["class LlmsecFragment {", "void llmsecFragment() {"]),
@@ -169,13 +171,10 @@ def _brace_unit(language: str, context: str, code: str) -> Unit:
     low, final = _brace_depths("\n".join(body))
     start = next((x for x in body if x.strip() and not x.strip().startswith(("//", "/*", "*", "#"))), "")
     member, statement = _OPENERS.get(language, ("", []))
-    if _MEMBER.match(start):
-        chain = [member] if member and (low < 0 or not re.match(r"\s*(?:import|package|use|using|namespace|"
-                                                                 r"<\?php|class|interface|enum|struct|trait|mod)\b",
-                                                                 start)) else []
-        chain = chain if low < 0 or language not in _TOP_OK or chain else []
-    else:
-        chain = list(statement) if (low < 0 or language not in _TOP_OK) else []
+    if _MEMBER.match(start):  # members (methods, fields) or declarations that may stand at file level
+        chain = [member] if member and (low < 0 or not _FILE_LEVEL.match(start)) else []
+    else:  # statements: inside a function (JavaScript and PHP allow them at the top level too)
+        chain = list(statement) if low < 0 or language not in _TOP_OK else []
     head = chain + ["{"] * max(0, -low - len(chain))
     tail = ["}"] * max(0, len(head) + final)
     lines = head + body + tail
