@@ -183,3 +183,15 @@ def test_juliet_write_prompts_keep_test_cases_apart(shared_data: Path) -> None:
     first = test[0]
     assert first.cwe == "CWE-121" and first.cwe in first.prompt and not first.fragment
     assert first.insecure != first.reference and first.language in ("c", "cpp")
+
+
+def test_breakdown_by_language_and_cwe_from_item_rows() -> None:
+    from llmsec.eval.secure_code import breakdown
+
+    items = [{"truth": t, "scores": {"insecure_rate": v, "bleu": 10.0 * v, "parse_rate": None}}
+             for t, v in [("php:CWE-79", 1.0), ("c:CWE-120", 0.0), ("c:CWE-22", 1.0), ("c:CWE-120", 1.0)]]
+    tables = breakdown(items)
+    assert list(tables["language"]) == ["c", "php"] and list(tables["CWE"]) == ["CWE-22", "CWE-79", "CWE-120"]
+    assert tables["language"]["c"]["n"] == 3 and tables["language"]["c"]["insecure_rate"] == pytest.approx(2 / 3)
+    assert tables["CWE"]["CWE-120"]["bleu"] == pytest.approx(5.0)
+    assert tables["CWE"]["CWE-120"]["parse_rate"] != tables["CWE"]["CWE-120"]["parse_rate"]  # nan: no parser

@@ -59,11 +59,16 @@ def breakdown(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[st
         for it in items:
             groups.setdefault(str(it["truth"]).split(":", 1)[part], []).append(it)
         table = {}
-        for key in sorted(groups, key=lambda k: (len(k), k)):
+        for key in sorted(groups, key=_cwe_order if by == "CWE" else str):
             rows = groups[key]
             table[key] = {"n": float(len(rows)), **{m: _mean(rows, m) for m in SECURE_CODE_METRICS}}
         out[by] = table
     return out
+
+
+def _cwe_order(key: str) -> tuple[int, str]:
+    number = key.rsplit("-", 1)[-1]
+    return (int(number) if number.isdigit() else 10**9, key)
 
 
 def _mean(rows: Sequence[Mapping[str, Any]], key: str) -> float:
