@@ -107,3 +107,32 @@ def test_juliet_pairs_records_are_adapted_to_write_prompts(shared_data: Path) ->
     assert task.adapt(case) == case  # idempotent
     with pytest.raises(ValueError, match="not a secure-code prompt"):
         task.adapt(type(case)("x", "y"))
+
+
+def test_cli_split_reaches_the_data_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    import llmsec.eval
+    from llmsec.cli import app
+
+    seen: dict[str, object] = {}
+    result = {"task": "secure-code", "model": {"name": "m"}, "method": "generation", "n": 1, "kind": "generation",
+              "metrics": {"insecure_rate": 0.0}, "baseline": None, "contamination": {}, "warnings": []}
+
+    def fake_evaluate(config: object) -> dict:
+        seen["eval"] = config.data_options  # type: ignore[attr-defined]
+        return dict(result)
+
+    def fake_compare(base: str, adapted: str, **kwargs: object) -> dict:
+        seen["compare"] = kwargs["data_options"]
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(llmsec.eval, "evaluate", fake_evaluate)
+    monkeypatch.setattr(llmsec.eval, "write_report", lambda *a, **k: {})
+    monkeypatch.setattr(llmsec.eval, "compare", fake_compare)
+    runner = CliRunner()
+    out = runner.invoke(app, ["eval", "m", "--task", "secure-code", "--data", str(tmp_path), "--split", "test",
+                              "--out", str(tmp_path / "r")])
+    assert out.exit_code == 0, out.output
+    runner.invoke(app, ["compare", "a", "b", "--task", "secure-code", "--data", str(tmp_path), "--split", "test"])
+    assert seen == {"eval": {"split": "test"}, "compare": {"split": "test"}}
