@@ -383,6 +383,7 @@ def tasks_command() -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    import llmsec.eval  # noqa: F401  (registers the evaluation-only tasks: secure-code)
     from llmsec.data import TASKS, get_task
 
     table = Table(title="llmsec data tasks")

@@ -136,3 +136,15 @@ def test_cli_split_reaches_the_data_options(monkeypatch: pytest.MonkeyPatch, tmp
     assert out.exit_code == 0, out.output
     runner.invoke(app, ["compare", "a", "b", "--task", "secure-code", "--data", str(tmp_path), "--split", "test"])
     assert seen == {"eval": {"split": "test"}, "compare": {"split": "test"}}
+
+
+def test_llmsec_data_tasks_lists_secure_code() -> None:
+    """In a fresh process: the task registers in the eval layer, and `llmsec data tasks` imports it."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "llmsec", "data", "tasks"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "COLUMNS": "250"})
+    assert proc.returncode == 0, proc.stderr
+    assert "secure-code" in proc.stdout
