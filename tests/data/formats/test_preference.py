@@ -112,6 +112,10 @@ def test_juliet_pairs_prefer_the_good_variant_and_split_by_test_case(shared_data
     test, _ = load_records(src, "juliet-pairs", split="test", seed=3)
     assert len(train) + len(test) == len(pairs) and test
     assert not {p.group for p in train} & {p.group for p in test}
+    # the group is the functional variant: its flow variants (_01, _05, ...) ask the same prompt, so a
+    # prompt is never on both sides (grouped by test case, a quarter of the held-out prompts were)
+    assert pair.group == pair.meta["case_id"].removesuffix("_11")
+    assert not {p.prompt for p in train} & {p.prompt for p in test}
 
 
 @pytest.mark.integration
@@ -145,3 +149,10 @@ def test_instruction_tuning_sees_a_pair_as_its_prompt_and_chosen_answer() -> Non
                               {"role": "assistant", "content": "fgets(b, n, stdin);"}]
     with pytest.raises(ValueError, match="needs conversations"):
         conversation_records([Preference("p", completion="gets(b);", label=False)])
+
+
+def test_record_text_of_a_preference_holds_the_prompt_and_its_answers() -> None:
+    from llmsec.data import record_text
+
+    assert record_text(Preference("p", chosen="a", rejected="b")) == "p\n\na\n\nb"
+    assert record_text(Preference("p", completion="c", label=True)) == "p\n\nc"

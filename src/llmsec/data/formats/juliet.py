@@ -342,6 +342,13 @@ def juliet_prompt(bad: Example, view: Literal["write", "repair"] = "write") -> s
             "Answer with the function only.")
 
 
+def functional_variant(case_id: str) -> str:
+    """A test case's functional variant: its id without the flow-variant number (``..._memcpy_05`` ->
+    ``..._memcpy``). The flow variants of one functional variant differ only in control flow, and
+    their ``write`` prompts are identical, so they are one group: they never straddle a split."""
+    return re.sub(r"_\d+$", "", case_id)
+
+
 def _drop_static(good: str, bad: str) -> str:
     """The good variant with the ``static`` its entry function has and the bad one lacks removed."""
     if good.startswith("static ") and not bad.startswith("static "):
@@ -358,7 +365,8 @@ def _file_pairs(file: Path, examples: list[Example], view: Literal["write", "rep
         return  # a secondary file of a multi-file case (``_54b.c``...): sinks only
     bad = bads[0]
     if not goods:
-        yield Candidate(str(file), bad.meta["line"], None, "no good entry function to prefer", bad.group)
+        yield Candidate(str(file), bad.meta["line"], None, "no good entry function to prefer",
+                        functional_variant(str(bad.group)))
         return
     prompt = juliet_prompt(bad, view)
     for good in goods[:1] if variants == "first" else goods:
@@ -370,13 +378,14 @@ def _file_pairs(file: Path, examples: list[Example], view: Literal["write", "rep
         meta = {k: bad.meta[k] for k in ("cwe", "case_id", "file", "language")}
         meta.update(view=view, rejected_function=bad.meta["function"], chosen_function=good.meta["function"],
                     line=good.meta["line"])
+        group = functional_variant(str(bad.group))
         try:
             record = Preference(prompt, chosen=_drop_static(good.text, bad.text), rejected=bad.text,
-                                group=bad.group, meta=meta)
+                                group=group, meta=meta)
         except ValueError as exc:
-            yield Candidate(*where, None, str(exc), bad.group)
+            yield Candidate(*where, None, str(exc), group)
             continue
-        yield Candidate(*where, record, group=bad.group)
+        yield Candidate(*where, record, group=group)
 
 
 @register_format("juliet-pairs", record=Preference,
@@ -394,7 +403,7 @@ def load_juliet_pairs(
     seed: int = 0,
     follow_symlinks: bool = False,
 ) -> Iterator[Preference]:
-    """Juliet test cases (a folder, walked, or one file) as preference pairs, grouped by test case.
+    """Juliet test cases (a folder, walked, or one file) as preference pairs, grouped by functional variant.
 
     Each file's ``bad()`` entry is the rejected answer and each good entry variant a chosen one
     (the sinks and sources they call are not pairs of their own; comments are removed and the
@@ -405,8 +414,9 @@ def load_juliet_pairs(
             prompt shows the bad function and asks for it fixed.
         variants: ``all`` good entry variants of a file, or only the ``first``.
         max_prompt_chars: refuse pairs whose prompt is longer (a rejected record).
-        split: ``train`` or ``test``: only that side of a split by test case (every pair of a test
-            case is on one side; :func:`llmsec.data.formats.preference.emit`). null: every pair.
+        split: ``train`` or ``test``: only that side of a split by functional variant (every pair of
+            a test case, and of its other flow variants, whose prompts are the same, is on one side;
+            :func:`functional_variant`, :func:`llmsec.data.formats.preference.emit`). null: every pair.
         test_size, seed: the split's held-out fraction of pairs and its seed.
         follow_symlinks: follow symbolic links out of the folder.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..._registry import Registry
-from .._records import Conversation, Document, Example, Message, MultipleChoice, Record
+from .._records import Conversation, Document, Example, Message, MultipleChoice, Preference, Record
 from ._answers import Answers
 
 View = Literal["pair", "conversation", "corpus"]
@@ -212,6 +212,9 @@ def record_text(record: Record) -> str:
         return "\n\n".join(m.content for m in record.messages)
     if isinstance(record, MultipleChoice):
         return f"{mcq_prompt(record)}\nAnswer: {record.answer}"
+    if isinstance(record, Preference):  # the prompt and every answer: what a preference stage trained on
+        answers = (record.chosen, record.rejected) if record.paired else (record.completion,)
+        return "\n\n".join([record.prompt, *map(str, answers)])
     raise TypeError(f"not a canonical record: {type(record).__name__}")
 
 
