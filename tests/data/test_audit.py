@@ -19,8 +19,8 @@ from llmsec.data import (
     audit_split,
     record_to_dict,
 )
-from llmsec.data._audit_checks import probe_verdict
-from llmsec.data._audit_dups import twin_text
+from llmsec.data.audit._checks import probe_verdict
+from llmsec.data.audit._dups import twin_text
 
 TOY = Task(name="toy-detect", record_type=Example, description="toy binary task", labels=("clean", "bad"))
 WORDS = [f"w{i}" for i in range(300)]

@@ -1,7 +1,5 @@
 """Source formats → canonical records → task views."""
 
-from ._audit import audit, audit_split
-from ._audit_report import AuditFindingsError, AuditReport, Finding, ProbeResult
 from ._configs import AuditConfig, PrepareConfig, SourceConfig
 from ._contamination import ContaminationReport, SourceCheck, check_contamination, verify_source
 from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
@@ -29,6 +27,14 @@ from ._views import (
     conversation_records,
     corpus_texts,
     prompt_completion_rows,
+)
+from .audit import (
+    AuditFindingsError,
+    AuditReport,
+    Finding,
+    ProbeResult,
+    audit,
+    audit_split,
 )
 from .formats import FORMATS, Format, FormatError, register_format
 

@@ -284,7 +284,7 @@ def run_prepare(config: PrepareConfig) -> PrepareReport:
     # 3b. audit what the model would see, before de-duplication removes the evidence
     audit_report = None
     if audit:
-        from ._audit import audit as run_audit
+        from .audit import audit as run_audit
 
         audit_report = run_audit(records, task=task_obj, split=split or "none", source_ids=record_sources,
                                  seed=seed, test_size=test_size, near=near_dedup, threshold=threshold)

@@ -8,9 +8,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._audit_report import Finding
-from ._dedup import cross_duplicates, dedup, normalize_text
-from ._records import Example
+from .._dedup import cross_duplicates, dedup, normalize_text
+from .._records import Example
+from ._report import Finding
 
 _FUNC_NAME = re.compile(r"^([^(){};]*?)\b[A-Za-z_~][\w:~]*(\s*\()")
 _HELPER = re.compile(r"\bhelper\d+\b")

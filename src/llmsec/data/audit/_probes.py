@@ -1,4 +1,4 @@
-"""The audit's models: cross-validated probes on trivial views and the full TF-IDF baseline.
+"""The audit's models: cross-validated probes on trivial feature sets and the full TF-IDF baseline.
 
 Every score is out-of-fold: k-fold cross-validation, stratified by label and
 grouped by the task's natural group where the records have one, pooled over
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._audit_views import View
+from ._features import FeatureSet
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def out_of_fold(make_model: Callable[[], Any], X: Any, y: np.ndarray, splits: Sp
 
 
 def _linear(binary: bool, c: float = 1.0) -> Any:
-    """Class-weighted logistic regression (liblinear; one-vs-rest for several classes: fast on small views)."""
+    """Class-weighted logistic regression (liblinear; one-vs-rest for several classes: fast on small feature sets)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
 
@@ -132,29 +132,29 @@ def _tree(seed: int) -> Any:
 MODEL_NAMES = {"linear": "logistic regression", "tree": "decision tree (depth 3)"}
 
 
-def fit_view(view: View, target: Target, splits: Splits, seed: int) -> tuple[float, list[str], list[str]]:
-    """Cross-validated score of a tiny model on one view, its most telling features, and its
+def fit_features(fset: FeatureSet, target: Target, splits: Splits, seed: int) -> tuple[float, list[str], list[str]]:
+    """Cross-validated score of a tiny model on one feature set, its most telling features, and its
     exclusive tells (indicator values common in one label and rare in every other)."""
     from sklearn.feature_extraction import DictVectorizer
 
-    vec = DictVectorizer(sparse=view.model == "linear")
-    X = vec.fit_transform(view.rows)
-    if view.model == "linear":  # liblinear takes 32-bit sparse indices only
+    vec = DictVectorizer(sparse=fset.model == "linear")
+    X = vec.fit_transform(fset.rows)
+    if fset.model == "linear":  # liblinear takes 32-bit sparse indices only
         X = X.tocsr()
         X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)
     names = list(vec.get_feature_names_out())
     if X.shape[1] == 0:
-        raise NotFittable("the view is empty for every record")
+        raise NotFittable("the feature set is empty for every record")
     binary = len(target.names) == 2
-    factory = (lambda: _linear(binary)) if view.model == "linear" else (lambda: _tree(seed))
+    factory = (lambda: _linear(binary)) if fset.model == "linear" else (lambda: _tree(seed))
     pred = out_of_fold(factory, X, target.y, splits)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = factory().fit(X, target.y)
-    if view.model == "tree":
+    if fset.model == "tree":
         return target.score(pred), _describe_tree(model, names, target), []
     rates = label_rates(X, target)
-    tells = [] if view.column else exclusive_tells(rates, names, target)
+    tells = [] if fset.column else exclusive_tells(rates, names, target)
     return target.score(pred), _describe_linear(model, rates, names, target), tells
 
 

@@ -9,14 +9,18 @@ from typing import Any
 
 import numpy as np
 
-from ._audit_probes import (
+from .._records import Example, Record
+from .._split import split_records
+from ..tasks import Task
+from ._features import detect_family, source_features, trivial_features
+from ._probes import (
     MODEL_NAMES,
     NotFittable,
     Splits,
     Target,
     Tfidf,
     baseline_model,
-    fit_view,
+    fit_features,
     make_splits,
     make_target,
     out_of_fold,
@@ -24,11 +28,7 @@ from ._audit_probes import (
     tfidf,
     top_features,
 )
-from ._audit_report import AuditReport, Finding, ProbeResult, Verdict
-from ._audit_views import detect_family, source_view, trivial_views
-from ._records import Example, Record
-from ._split import split_records
-from .tasks import Task
+from ._report import AuditReport, Finding, ProbeResult, Verdict
 
 CLOSE = 0.9  # a probe at >= 90% of the baseline's score is flagged
 ABS_BAR = 0.9  # ... and so is one at >= 0.9 whatever the baseline
@@ -51,7 +51,7 @@ class _Sample:
 
 
 def probe_verdict(score: float, base: float | None, chance: float) -> tuple[Verdict, str]:
-    """``fail`` when a trivial view comes close to the baseline, ``warn`` for a strong tell, else ``ok``."""
+    """``fail`` when a trivial feature set comes close to the baseline, ``warn`` for a strong tell, else ``ok``."""
     if score - chance < MIN_LIFT:
         return "ok", "near chance"
     if score >= ABS_BAR:
@@ -124,23 +124,23 @@ def _sample(report: AuditReport, task: Task, records: Sequence[Record], texts: S
 
 def _probes(sample: _Sample, task: Task, base: float, chance: float, seed: int) -> list[ProbeResult]:
     family = detect_family(task.name, task.code, sample.records)
-    views = trivial_views(family, sample.records, sample.texts)
+    fsets = trivial_features(family, sample.records, sample.texts)
     if sample.sources is not None and len(set(sample.sources)) > 1:
-        views.append(source_view(sample.sources))
+        fsets.append(source_features(sample.sources))
     results, columns = [], []
-    for view in views:
+    for fset in fsets:
         try:
-            score, features, tells = fit_view(view, sample.target, sample.splits, seed)
+            score, features, tells = fit_features(fset, sample.target, sample.splits, seed)
         except NotFittable as exc:
-            results.append(ProbeResult(view.name, view.description, MODEL_NAMES[view.model], None,
+            results.append(ProbeResult(fset.name, fset.description, MODEL_NAMES[fset.model], None,
                                        verdict="n/a", reason=str(exc)))
             continue
         verdict, reason = probe_verdict(score, base, chance)
         if tells and verdict == "ok":
             verdict, reason = "warn", "exclusive tell: " + "; ".join(tells)
-        result = ProbeResult(view.name, view.description, MODEL_NAMES[view.model], round(score, 4),
+        result = ProbeResult(fset.name, fset.description, MODEL_NAMES[fset.model], round(score, 4),
                              tells + features, verdict, reason)
-        (columns if view.column else results).append(result)
+        (columns if fset.column else results).append(result)
     columns.sort(key=lambda p: -(p.score or 0.0))
     if columns:
         shown = columns[:SHOW_COLUMNS]
@@ -161,12 +161,12 @@ def _shortcuts(probes: list[ProbeResult], baseline: ProbeResult, chance: float, 
     examples = [f"{p.name}: {f}" for p in flagged + tells for f in p.features[:2]]
     examples += [f"baseline: {f}" for f in baseline.features[:6]]
     if not trivial:
-        return Finding("shortcuts", "n/a", f"{head}; no trivial view could be fit", metrics=metrics)
+        return Finding("shortcuts", "n/a", f"{head}; no trivial feature set could be fit", metrics=metrics)
     if flagged:
         listed = ", ".join(f"{p.name} {p.score:.3f}" for p in flagged[:5])
         more = f"; strong tells: {', '.join(f'{p.name} {p.score:.3f}' for p in tells[:4])}" if tells else ""
-        return Finding("shortcuts", "fail", f"{head}; trivial views close to it: {listed}{more}",
-                       "remove or neutralise the feature the flagged view reads (or sample so it carries no "
+        return Finding("shortcuts", "fail", f"{head}; trivial feature sets close to it: {listed}{more}",
+                       "remove or neutralise the feature the flagged feature set reads (or sample so it carries no "
                        "label information), and report the baseline next to the model", metrics, examples)
     if tells:
         listed = ", ".join(f"{p.name} {p.score:.3f}" for p in tells[:5])
@@ -174,7 +174,7 @@ def _shortcuts(probes: list[ProbeResult], baseline: ProbeResult, chance: float, 
                        "check that the tell is real signal, not an artefact of how each class was collected",
                        metrics, examples)
     best = trivial[0]
-    return Finding("shortcuts", "ok", f"{head}; no trivial view comes close (best {best.name} {best.score:.3f})",
+    return Finding("shortcuts", "ok", f"{head}; no trivial feature set comes close (best {best.name} {best.score:.3f})",
                    metrics=metrics, examples=examples)
 
 

@@ -1,9 +1,9 @@
-"""Trivial views of examples for the audit's shortcut probes.
+"""Trivial feature sets of examples for the audit's shortcut probes.
 
-Each view turns an example into a few features a tiny model can read: its
+Each feature set turns an example into a few features a tiny model can read: its
 length, its character classes, a URL's scheme or ``www.``, an e-mail's header
 fields and the years it mentions, a Juliet file's variant number, a flow's
-single column. If such a view predicts the label almost as well as the full
+single column. If such a feature set predicts the label almost as well as the full
 text, the dataset has a shortcut.
 """
 
@@ -17,13 +17,13 @@ from pathlib import PurePath
 from typing import Literal
 from urllib.parse import urlsplit
 
-from ._records import Example
+from .._records import Example
 
 Family = Literal["url", "email", "code", "flow", "sequence", "text"]
 ProbeModel = Literal["linear", "tree"]
 Features = dict[str, float | str]
 
-_MAX_CHARS = 2000  # characters of a long text the character views look at
+_MAX_CHARS = 2000  # characters of a long text the character feature sets look at
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-3]\d)(?!\d)")
 _PUNCT = re.compile(r"[,.;:!?/()\-]")
 _IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$|^\[[0-9a-fA-F:.]+\]$")
@@ -33,8 +33,8 @@ _PAIR = re.compile(r"(\S+?)=(\S*)")
 
 
 @dataclass(frozen=True)
-class View:
-    """One trivial view: a name, what it holds, the probe model, and one feature dict per example."""
+class FeatureSet:
+    """One trivial feature set: a name, what it holds, the probe model, and one feature dict per example."""
 
     name: str
     description: str
@@ -44,7 +44,7 @@ class View:
 
 
 def detect_family(task_name: str, code: bool, records: Sequence[Example]) -> Family:
-    """Which kind of examples these are (decides the views)."""
+    """Which kind of examples these are (decides the feature sets)."""
     sample = records[: min(len(records), 200)]
     if code:
         return "code"
@@ -79,11 +79,11 @@ def _char_classes(text: str) -> Features:
     return {f"frac_{k}": len(pattern.findall(head)) / n for k, pattern in _CLASSES.items()}
 
 
-def generic_views(texts: Sequence[str]) -> list[View]:
-    """Length and character classes: views every task has."""
+def generic_features(texts: Sequence[str]) -> list[FeatureSet]:
+    """Length and character classes: feature sets every task has."""
     return [
-        View("length", "characters, words and lines of the text", "tree", [_length(t) for t in texts]),
-        View("char-classes", "fractions of digits, upper/lower case, spaces, punctuation, non-ASCII",
+        FeatureSet("length", "characters, words and lines of the text", "tree", [_length(t) for t in texts]),
+        FeatureSet("char-classes", "fractions of digits, upper/lower case, spaces, punctuation, non-ASCII",
              "tree", [_char_classes(t) for t in texts]),
     ]
 
@@ -111,7 +111,7 @@ def _suffix(host: str, domain: str) -> str:
     return domain.split(".", 1)[1] if "." in domain else "(none)"
 
 
-def url_views(records: Sequence[Example]) -> list[View]:
+def url_features(records: Sequence[Example]) -> list[FeatureSet]:
     """Scheme, ``www.``, public suffix, host shape and path shape of URLs."""
     parsed = [_url(r) for r in records]
     scheme = [{"scheme": s} for s, _, _, _ in parsed]
@@ -129,14 +129,14 @@ def url_views(records: Sequence[Example]) -> list[View]:
         "params": float(rest.count("&") + ("=" in rest)), "dots": float(rest.count(".")),
     } for _, _, _, rest in parsed]
     return [
-        View("scheme", "the URL's scheme (http, https, none)", "linear", scheme),
-        View("www", "whether the host starts with www.", "linear", www),
-        View("scheme+www", "scheme and www. together", "linear",
+        FeatureSet("scheme", "the URL's scheme (http, https, none)", "linear", scheme),
+        FeatureSet("www", "whether the host starts with www.", "linear", www),
+        FeatureSet("scheme+www", "scheme and www. together", "linear",
              [{**a, **b} for a, b in zip(scheme, www, strict=True)]),
-        View("tld", "the public suffix of the host (offline public-suffix list)", "linear",
+        FeatureSet("tld", "the public suffix of the host (offline public-suffix list)", "linear",
              [{"tld": _suffix(h, d)} for _, h, d, _ in parsed]),
-        View("host-shape", "host length, dots, hyphens, digits, IP address, subdomain depth", "tree", host_shape),
-        View("path-shape", "path length, slashes, query, parameters", "tree", path_shape),
+        FeatureSet("host-shape", "host length, dots, hyphens, digits, IP address, subdomain depth", "tree", host_shape),
+        FeatureSet("path-shape", "path length, slashes, query, parameters", "tree", path_shape),
     ]
 
 
@@ -148,7 +148,7 @@ def _sender_tld(record: Example) -> str:
     return domain.rsplit(".", 1)[-1] if domain else "(no sender)"
 
 
-def email_views(records: Sequence[Example]) -> list[View]:
+def email_features(records: Sequence[Example]) -> list[FeatureSet]:
     """Header fields (sender present, its TLD, date present), the date's year, years in the text, spacing."""
     headers: list[Features] = [{
         "sender": _sender_tld(r),
@@ -169,10 +169,10 @@ def email_views(records: Sequence[Example]) -> list[View]:
             "punct_rate": len(marks) / max(len(head), 1),
         })
     return [
-        View("header-fields", "sender present and its TLD, date present, receiver present", "linear", headers),
-        View("date-year", "the year of the Date header", "linear", years),
-        View("years-in-text", "four-digit years (1980-2039) mentioned in the text", "linear", in_text),
-        View("punct-spacing", "spaces before/after punctuation, punctuation rate", "tree", spacing),
+        FeatureSet("header-fields", "sender present and its TLD, date present, receiver present", "linear", headers),
+        FeatureSet("date-year", "the year of the Date header", "linear", years),
+        FeatureSet("years-in-text", "four-digit years (1980-2039) mentioned in the text", "linear", in_text),
+        FeatureSet("punct-spacing", "spaces before/after punctuation, punctuation rate", "tree", spacing),
     ]
 
 
@@ -200,14 +200,14 @@ def _function_shape(text: str) -> Features:
     }
 
 
-def code_views(records: Sequence[Example]) -> list[View]:
+def code_features(records: Sequence[Example]) -> list[FeatureSet]:
     """File/template identifiers (CWE, flow variant, file part, language), function shape, literals."""
     return [
-        View("file-ids", "CWE, flow-variant number, file part and language of the source file", "linear",
+        FeatureSet("file-ids", "CWE, flow-variant number, file part and language of the source file", "linear",
              [_file_ids(r) for r in records]),
-        View("function-shape", "parameters, void return, static, helper calls, lines", "tree",
+        FeatureSet("function-shape", "parameters, void return, static, helper calls, lines", "tree",
              [_function_shape(r.text) for r in records]),
-        View("literals", "the numeric, string and character constants in the code", "linear",
+        FeatureSet("literals", "the numeric, string and character constants in the code", "linear",
              [{f"lit {m}": 1.0 for m in set(_LITERAL.findall(r.text[:_MAX_CHARS]))} for r in records]),
     ]
 
@@ -224,29 +224,29 @@ def _flow_columns(record: Example) -> Features:
     return out
 
 
-def flow_views(records: Sequence[Example]) -> list[View]:
-    """One view per flow column (numeric columns from ``meta['features']``, categorical ones from the text)."""
+def flow_features(records: Sequence[Example]) -> list[FeatureSet]:
+    """One feature set per flow column (numeric columns from ``meta['features']``, categorical ones from the text)."""
     rows = [_flow_columns(r) for r in records]
     names: dict[str, bool] = {}
     for row in rows[:500]:
         for k, v in row.items():
             names[k] = names.get(k, False) or isinstance(v, str)
-    views = []
+    fsets = []
     for name, categorical in names.items():
         if categorical:
             col: list[Features] = [{name: str(row.get(name, "-"))} for row in rows]
-            views.append(View(f"column:{name}", f"the flow column {name} alone", "linear", col, column=True))
+            fsets.append(FeatureSet(f"column:{name}", f"the flow column {name} alone", "linear", col, column=True))
         else:
             values = [{name: _number(row.get(name))} for row in rows]
-            views.append(View(f"column:{name}", f"the flow column {name} alone", "tree", values, column=True))
-    return views
+            fsets.append(FeatureSet(f"column:{name}", f"the flow column {name} alone", "tree", values, column=True))
+    return fsets
 
 
 def _number(value: float | str | None) -> float:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0
 
 
-def sequence_views(records: Sequence[Example]) -> list[View]:
+def sequence_features(records: Sequence[Example]) -> list[FeatureSet]:
     """API-call sequences: the first calls, and length/diversity."""
     firsts: list[Features] = []
     shape: list[Features] = []
@@ -260,20 +260,20 @@ def sequence_views(records: Sequence[Example]) -> list[View]:
             "repeat_rate": 1 - len(set(calls)) / max(len(calls), 1),
         })
     return [
-        View("first-calls", "the first three API calls", "linear", firsts),
-        View("call-shape", "number of calls, distinct calls, repetition", "tree", shape),
+        FeatureSet("first-calls", "the first three API calls", "linear", firsts),
+        FeatureSet("call-shape", "number of calls, distinct calls, repetition", "tree", shape),
     ]
 
 
-def source_view(source_ids: Sequence[str]) -> View:
+def source_features(source_ids: Sequence[str]) -> FeatureSet:
     """The corpus / source file each example came from."""
-    return View("source-id", "which source file or corpus the example came from", "linear",
+    return FeatureSet("source-id", "which source file or corpus the example came from", "linear",
                 [{"source": s} for s in source_ids])
 
 
-def trivial_views(family: Family, records: Sequence[Example], texts: Sequence[str]) -> list[View]:
-    """Every trivial view for this family of examples (generic ones first)."""
-    views = generic_views(texts)
-    extra = {"url": url_views, "email": email_views, "code": code_views, "flow": flow_views,
-             "sequence": sequence_views}.get(family)
-    return views + (extra(records) if extra else [])
+def trivial_features(family: Family, records: Sequence[Example], texts: Sequence[str]) -> list[FeatureSet]:
+    """Every trivial feature set for this family of examples (generic ones first)."""
+    fsets = generic_features(texts)
+    extra = {"url": url_features, "email": email_features, "code": code_features, "flow": flow_features,
+             "sequence": sequence_features}.get(family)
+    return fsets + (extra(records) if extra else [])

@@ -30,20 +30,20 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from . import _audit_checks as checks
-from ._audit_dups import (
+from .._configs import AuditConfig
+from .._load import load_sources
+from .._records import Example, Record
+from .._split import record_group, split_records
+from ..tasks import Task, record_text
+from . import _checks as checks
+from ._dups import (
     duplicates_finding,
     index_duplicates,
     split_duplicates_finding,
     twin_text,
     twins_finding,
 )
-from ._audit_report import AuditReport, Finding
-from ._configs import AuditConfig
-from ._load import load_sources
-from ._records import Example, Record
-from ._split import record_group, split_records
-from .tasks import Task, record_text
+from ._report import AuditReport, Finding
 
 logger = logging.getLogger(__name__)
 
