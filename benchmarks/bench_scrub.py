@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/bench_scrub.py [--docs 1160] [--seed 0]``
 
-Builds the planted corpus (``llmsec.data._scrub_corpus``: secrets of every kind
+Builds the planted corpus (``llmsec.data.clean._scrub_corpus``: secrets of every kind
 in config files, code, logs, mail, chats, CSV exports, ... and as many
 look-alikes: digests, commit ids, UUIDs, versions, ``@2x`` names, IMEIs, dates),
 scrubs it with IP scrubbing on, and prints:
@@ -32,8 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from llmsec.data import _scrub, _scrub_vendors  # noqa: E402
-from llmsec.data._scrub_corpus import build_corpus, measure  # noqa: E402
+from llmsec.data.clean import _scrub, _scrub_vendors  # noqa: E402
+from llmsec.data.clean._scrub_corpus import build_corpus, measure  # noqa: E402
 
 
 def _hex_entropy(text: str, lowered: str):  # the hex-entropy plugin, for the ablation only

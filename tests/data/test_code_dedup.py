@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from llmsec.data import Example, check_contamination, dedup, dedup_across
-from llmsec.data._code_tokens import IDENTIFIER, code_tokens
+from llmsec.data.clean._code_tokens import IDENTIFIER, code_tokens
 
 COPY = """static void copy_name(char *dst, const char *src, size_t len)
 {

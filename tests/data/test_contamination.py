@@ -6,8 +6,8 @@ import json
 import random
 
 from llmsec.data import Example
-from llmsec.data._contamination import check_contamination
-from llmsec.data._split import split_records
+from llmsec.data.clean._contamination import check_contamination
+from llmsec.data.clean._split import split_records
 
 WORDS = [f"w{i}" for i in range(3000)]
 

@@ -9,7 +9,7 @@ import pytest
 from datasketch import MinHash
 
 from llmsec.data import Document, Example
-from llmsec.data._dedup import MinHasher, dedup, dedup_across, exact_key, normalize_text
+from llmsec.data.clean._dedup import MinHasher, dedup, dedup_across, exact_key, normalize_text
 
 WORDS = [f"tok{i}" for i in range(5000)]
 
@@ -162,7 +162,7 @@ def _datasketch_reference(records, threshold=0.8, num_perm=128):
     """The plain way: query then insert each document into a datasketch MinHashLSH."""
     from datasketch import LeanMinHash, MinHashLSH
 
-    from llmsec.data._dedup import lsh_bands
+    from llmsec.data.clean._dedup import lsh_bands
 
     hasher = MinHasher(num_perm)
     sigs = hasher.signatures([normalize_text(r.text).split() for r in records])

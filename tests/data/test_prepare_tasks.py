@@ -28,7 +28,7 @@ from llmsec.data import (
     record_to_dict,
 )
 from llmsec.data._prepare import PrepareReport, SourceReport
-from llmsec.data._split import record_time
+from llmsec.data.clean._split import record_time
 
 _WORDS = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "ru", "so", "ti", "va", "zu", "pe")
           for b in ("dar", "fen", "gol", "hix", "jup", "kem", "lor", "mav", "nop", "qus")]

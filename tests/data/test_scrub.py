@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from llmsec.data import Conversation, Document, Example, Message
-from llmsec.data._scrub import scrub, scrub_records
+from llmsec.data.clean._scrub import scrub, scrub_records
 
 ALNUM = string.ascii_letters + string.digits
 UPPER32 = string.ascii_uppercase + "234567"
@@ -286,7 +286,7 @@ def test_planted_secrets_recall_and_precision():
 
 def test_project_corpus_meets_the_goal():
     """The planted corpus (every document kind, 2 of each) at recall >= 0.99 and precision >= 0.98 (issue 14)."""
-    from llmsec.data._scrub_corpus import DOCUMENTS, build_corpus, measure
+    from llmsec.data.clean._scrub_corpus import DOCUMENTS, build_corpus, measure
 
     result = measure(build_corpus(3 * len(DOCUMENTS), seed=7), ips=True)
     assert result["planted"] >= 250 and result["lookalikes"] >= 200
@@ -297,7 +297,7 @@ def test_project_corpus_meets_the_goal():
 
 
 def test_luhn_and_card_networks():
-    from llmsec.data._scrub_pii import is_card_number, luhn
+    from llmsec.data.clean._scrub_pii import is_card_number, luhn
 
     assert luhn("4539148803436467") and not luhn("4539148803436468")
     assert is_card_number("371449635398431")  # Amex, 15
@@ -308,7 +308,7 @@ def test_luhn_and_card_networks():
 
 
 def test_measure_counts_partial_redaction_as_missed():
-    from llmsec.data._scrub_corpus import PlantedDoc, measure
+    from llmsec.data.clean._scrub_corpus import PlantedDoc, measure
 
     doc = PlantedDoc("t").add("password = ").secret("PASSWORD", "Tr0ub4dor&3").add("\nid ").like("uuid", "x")
     result = measure([doc], ips=False)
@@ -482,7 +482,7 @@ def linear_budget() -> float:
     """Seconds allowed for 1 MB: 3 s, or 4x what 1 MB of ordinary planted text takes now (a loaded machine)."""
     import time
 
-    from llmsec.data._scrub_corpus import build_corpus
+    from llmsec.data.clean._scrub_corpus import build_corpus
 
     text = "\n".join(d.text for d in build_corpus(40))
     text = (text * (1_000_000 // len(text) + 1))[:1_000_000]

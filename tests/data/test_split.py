@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from llmsec.data import Document, Example
-from llmsec.data._split import parse_time, record_group, split_records, time_cutoff
+from llmsec.data.clean._split import parse_time, record_group, split_records, time_cutoff
 
 
 def _examples(n: int = 200, groups: int = 40) -> list[Example]:

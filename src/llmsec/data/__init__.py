@@ -1,8 +1,6 @@
 """Source formats → canonical records → task views."""
 
 from ._configs import AuditConfig, PrepareConfig, SourceConfig
-from ._contamination import ContaminationReport, SourceCheck, check_contamination, verify_source
-from ._dedup import DedupResult, Duplicate, LabelConflict, dedup, dedup_across, exact_key, normalize_text
 from ._hub import HUB_PREFIX
 from ._load import (
     BUILTIN_PREFIX,
@@ -19,8 +17,6 @@ from ._load import (
 from ._prepare import PrepareReport, SourceReport, prepare
 from ._records import Conversation, Document, Example, Message, MultipleChoice, Preference, Record, record_to_dict
 from ._report import EmptyDatasetError, LoadReport, Rejection
-from ._scrub import ScrubReport, scrub, scrub_records
-from ._split import split_records
 from ._tasks import TASKS, Task, TaskRecordError, get_task, record_text, register_task
 from ._views import (
     classification_rows,
@@ -35,6 +31,23 @@ from .audit import (
     ProbeResult,
     audit,
     audit_split,
+)
+from .clean import (
+    ContaminationReport,
+    DedupResult,
+    Duplicate,
+    LabelConflict,
+    ScrubReport,
+    SourceCheck,
+    check_contamination,
+    dedup,
+    dedup_across,
+    exact_key,
+    normalize_text,
+    scrub,
+    scrub_records,
+    split_records,
+    verify_source,
 )
 from .formats import FORMATS, Format, FormatError, register_format
 

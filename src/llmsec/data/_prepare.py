@@ -36,17 +36,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._configs import PrepareConfig
-from ._contamination import check_contamination
-from ._dedup import dedup as dedup_records
-from ._dedup import dedup_across
 from ._load import Source as Source  # re-exported: prepare's sources
 from ._load import SourceLike, load_sources
 from ._prepare_report import MAX_EXAMPLES, PrepareReport, SourceReport
 from ._records import Conversation, Example, Record, record_to_dict
 from ._report import EmptyDatasetError
-from ._scrub import scrub as scrub_text
-from ._scrub import scrub_records
-from ._split import record_group, split_records
+from .clean import check_contamination, dedup_across, record_group, scrub_records, split_records
+from .clean import dedup as dedup_records
+from .clean import scrub as scrub_text
 from .tasks import Task, View
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._records import Example, Record
-from .._split import split_records
+from ..clean import split_records
 from ..tasks import Task
 from ._features import detect_family, source_features, trivial_features
 from ._probes import (

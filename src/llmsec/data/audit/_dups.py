@@ -8,8 +8,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .._dedup import cross_duplicates, dedup, normalize_text
 from .._records import Example
+from ..clean import cross_duplicates, dedup, normalize_text
 from ._report import Finding
 
 _FUNC_NAME = re.compile(r"^([^(){};]*?)\b[A-Za-z_~][\w:~]*(\s*\()")

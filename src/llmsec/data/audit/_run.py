@@ -33,7 +33,7 @@ from typing import Any, Literal
 from .._configs import AuditConfig
 from .._load import load_sources
 from .._records import Example, Record
-from .._split import record_group, split_records
+from ..clean import record_group, split_records
 from ..tasks import Task, record_text
 from . import _checks as checks
 from ._dups import (

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from .._records import Preference
 from .._report import LoadReport
-from .._split import record_group
+from ..clean import record_group
 from ._registry import FormatError, register_format
 from ._source import MAX_JSON_DEPTH, counted_lines, json_depth_error, open_source, read_bounded
 

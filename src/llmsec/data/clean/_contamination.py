@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .._records import Record
+from .._tasks import record_text
 from ._dedup import Duplicate, cross_duplicates
-from ._load import fingerprint, resolve_source
-from ._records import Record
 from ._split import record_group
-from ._tasks import record_text
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +154,8 @@ def verify_source(source: str | Path, recorded: str | None) -> SourceCheck:
     Never raises for a missing or unreadable source: that is the answer (``missing``,
     ``unreadable``), for the caller to warn about or refuse.
     """
+    from .._load import fingerprint, resolve_source  # lazy: _load imports the formats, which use clean
+
     name = str(source)
     try:
         path = resolve_source(source)

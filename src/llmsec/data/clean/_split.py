@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
-from ._records import Example, Record
+from .._records import Example, Record
 
 logger = logging.getLogger(__name__)
 

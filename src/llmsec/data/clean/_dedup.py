@@ -31,9 +31,9 @@ from typing import Literal
 
 import numpy as np
 
+from .._records import Example, Record
+from .._tasks import record_text
 from ._code_tokens import code_tokens
-from ._records import Example, Record
-from ._tasks import record_text
 
 logger = logging.getLogger(__name__)
 

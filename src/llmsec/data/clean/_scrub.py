@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ._records import Conversation, Document, Example, Message, MultipleChoice, Record
+from .._records import Conversation, Document, Example, Message, MultipleChoice, Record
 from ._scrub_pii import numbers
 from ._scrub_rules import EMAIL, IP_RULES, RULES, Detector, Finding
 from ._scrub_vendors import high_entropy_strings, vendor_tokens
