@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import doctest
 
-from llmsec.data import flow_text
-from llmsec.data.flow_text import format_value, serialize_flow
+from llmsec.data.formats import flow_text
+from llmsec.data.formats.flow_text import format_value, serialize_flow
 
 
 def test_docstring_example_holds() -> None:
@@ -28,3 +28,15 @@ def test_columns_pick_and_order() -> None:
     flow = {"Flow Duration": 3.0, "proto": "tcp", "sbytes": 10}
     assert serialize_flow(flow) == "Flow_Duration=3 proto=tcp sbytes=10"
     assert serialize_flow(flow, columns=["sbytes", "proto", "absent"]) == "sbytes=10 proto=tcp absent=-"
+
+
+def test_the_old_module_name_is_a_deprecated_alias() -> None:
+    import importlib
+    import sys
+
+    import pytest
+
+    sys.modules.pop("llmsec.data.flow_text", None)
+    with pytest.warns(DeprecationWarning, match="moved to llmsec.data.formats.flow_text"):
+        old = importlib.import_module("llmsec.data.flow_text")
+    assert old.serialize_flow is serialize_flow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmsec.data.flow_text import serialize_flow
+from llmsec.data.formats.flow_text import serialize_flow
 from llmsec.explain import choose_unit, email_fields, feature_units, line_units, url_units, word_units
 from llmsec.explain._aggregate import aggregate, assign_tokens, rank
 

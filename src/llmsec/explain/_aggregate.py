@@ -209,7 +209,7 @@ def _registered_domain(host: str) -> str:
 
 
 def feature_units(text: str) -> list[Unit]:
-    """One unit per ``name=value`` pair of a serialized flow (see :func:`llmsec.data.flow_text.serialize_flow`).
+    """One unit per ``name=value`` pair of a serialized flow (see :func:`llmsec.data.formats.flow_text.serialize_flow`).
 
     Raises:
         ValueError: ``text`` holds no ``name=value`` pair.
@@ -217,7 +217,7 @@ def feature_units(text: str) -> list[Unit]:
     units = [Unit("feature", m.group(1), m.group(0), m.start(), m.end()) for m in _FLOW_PAIR.finditer(text)]
     if not units:
         raise ValueError(f"no name=value features in {text[:80]!r}: unit 'feature' needs a serialized flow "
-                         "(llmsec.data.flow_text.serialize_flow); use --unit word for free text")
+                         "(llmsec.data.formats.flow_text.serialize_flow); use --unit word for free text")
     return units
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .._records import Example
-from ..flow_text import serialize_flow
 from ._rows import RowError
+from .flow_text import serialize_flow
 
 BENIGN, MALICIOUS = "benign", "malicious"
 LABEL_MODES = ("binary", "attack")

@@ -1,6 +1,6 @@
 """Network intrusion detection: ``nids-flow`` (benign/malicious) and ``nids-attack`` (attack class).
 
-Flows are rendered as text by :mod:`llmsec.data.flow_text` (``name=value``
+Flows are rendered as text by :mod:`llmsec.data.formats.flow_text` (``name=value``
 pairs); the numeric features stay in ``meta['features']`` for classical
 baselines. Flow loaders read with ``labels=attack`` label each flow with its
 attack name; ``nids-flow`` folds those back to benign/malicious, and
