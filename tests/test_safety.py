@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from llmsec._safety import ArchiveLimits, UnsafeArchiveError, safe_extract
+from llmsec.data.formats._archives import ArchiveLimits, UnsafeArchiveError, safe_extract
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "llmsec"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import llmsec._safety as safety
-from llmsec._safety import ArchiveLimits, SafeZip, UnsafeArchiveError, safe_extract
+import llmsec.data.formats._archives as safety
+from llmsec.data.formats._archives import ArchiveLimits, SafeZip, UnsafeArchiveError, safe_extract
 
 
 def _zip(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:

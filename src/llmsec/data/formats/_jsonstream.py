@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ..._safety import ArchiveLimits
 from .._report import LoadReport
+from ._archives import ArchiveLimits
 from ._registry import FormatError
 from ._source import MAX_FILE_BYTES, MAX_JSON_DEPTH, counted_lines, json_depth_error, open_source
 

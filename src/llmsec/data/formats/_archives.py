@@ -1,4 +1,7 @@
-"""Safe extraction of untrusted archives (zip, tar, tar.gz/bz2/xz, gz).
+"""Untrusted archives (zip, tar, tar.gz/bz2/xz, gz) read or extracted within limits.
+
+The loaders that open archives go through here: ``mal-api`` streams a zip member
+through :class:`SafeZip`, the JSON loaders bound a gzip stream by :class:`ArchiveLimits`.
 
 Every member is checked before anything is written: no absolute paths, no
 ``..`` that climbs out of the destination, no links or device files, and the
