@@ -227,7 +227,7 @@ def test_builtin_cwe_names_match_the_cwe_catalogue(shared_data) -> None:
 
 def test_instruction_tuning_renders_questions_through_their_task() -> None:
     from llmsec.data import MultipleChoice
-    from llmsec.data._views import conversation_records
+    from llmsec.data._training_rows import conversation_records
 
     q = MultipleChoice("Which port does SSH use?", ("21", "22"), "B")
     (conv,) = conversation_records([q], get_task("sec-mcq"))

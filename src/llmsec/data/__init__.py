@@ -18,7 +18,7 @@ from ._prepare import PrepareReport, SourceReport, prepare
 from ._records import Conversation, Document, Example, Message, MultipleChoice, Preference, Record, record_to_dict
 from ._report import EmptyDatasetError, LoadReport, Rejection
 from ._tasks import TASKS, Task, TaskRecordError, get_task, record_text, register_task
-from ._views import (
+from ._training_rows import (
     classification_rows,
     conversation_records,
     corpus_texts,

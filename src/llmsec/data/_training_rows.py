@@ -1,4 +1,5 @@
-"""Task views: corpus text, prompt/completion chat rows, (text, label) pairs.
+"""Training rows: records rendered as what a trainer consumes (corpus text, prompt/completion chat rows,
+(text, label) pairs), one function per task view.
 
 Packing the corpus view into blocks is streamed to disk by ``llmsec.train`` (``_corpus.py``)."""
 
