@@ -75,8 +75,9 @@ def test_tiny_profile_writes_shares_and_a_trace(tmp_path: Path) -> None:
     assert sum(p["share"].values()) == pytest.approx(1.0, abs=0.02)  # CPU self times + gaps make the step
     for category in ("matmul", "lora", "attention", "norms/activations", "lm head + loss", "optimizer"):
         assert p["ms"][category] > 0, category
-    assert any(row["name"] == "FusedLoraLinearFn" for row in p["top"])
     trace = load_trace(ROOT / p["trace"] if not Path(p["trace"]).is_absolute() else p["trace"])
+    # The fused LoRA function ran (the top-15 table ranks by time, which a busy machine reorders).
+    assert any(e.get("name") == "FusedLoraLinearFn" for e in trace["traceEvents"])
     assert sum(e.get("name", "").startswith("ProfilerStep#") for e in trace["traceEvents"]) == 2
     assert "lm head + loss" in proc.stdout and "top 15 CPU ops" in proc.stdout
 

@@ -18,6 +18,7 @@ from llmsec.data import (
     get_task,
     record_text,
 )
+from llmsec.data.formats.secure_code import secure_code_example
 from llmsec.data.tasks import CWE_NAMES, VIEWS, describe_cwe
 
 # Candidate records of every shape the sources produce; each task must accept at least one.
@@ -41,6 +42,9 @@ CANDIDATES = [
                    "tactics": ["defense-evasion"], "mitigations": [{"id": "M1040", "name": "Behavior Prevention"}]}),
     Conversation((Message("user", "What is CWE-79?"), Message("assistant", "Cross-site scripting."))),
     MultipleChoice("Which port does HTTPS use?", ("21", "443", "80", "25"), "B"),
+    # secure-code registers from the eval layer: TASKS holds it once an earlier test has imported llmsec.eval.
+    secure_code_example("Complete the function.", language="python", cwe="CWE-78", context="import os\n",
+                        reference="os.system(cmd)", insecure="os.system(cmd)", fragment=False, group="repo"),
 ]
 
 
@@ -59,7 +63,7 @@ def test_every_task_renders_every_view_it_declares(name: str) -> None:
     task = get_task(name)
     records = _accepted(task)
     assert records, f"no candidate record serves task {name!r}"
-    assert task.views and set(task.views) <= set(VIEWS)
+    assert (task.views or task.answers) and set(task.views) <= set(VIEWS)  # secure-code: evaluation only
     assert task.metrics and task.group_key and task.formats[0] == task.default_format
     for record in records:
         assert isinstance(record, task.record_type)
@@ -204,7 +208,7 @@ def test_vuln_tasks_group_juliet_by_template_and_cwe_classify_reads_meta() -> No
 
 def test_sec_mcq_views() -> None:
     task = get_task("sec-mcq")
-    mcq = CANDIDATES[-1]
+    mcq = next(r for r in CANDIDATES if isinstance(r, MultipleChoice))
     assert task.to_pair(mcq) == ("Which port does HTTPS use?\nA. 21\nB. 443\nC. 80\nD. 25", "B")
     assert task.to_conversation(mcq).messages[-1].content == "B. 443"
     assert record_text(mcq).endswith("Answer: B")
