@@ -47,11 +47,11 @@ class Finding:
 
 @dataclass
 class ProbeResult:
-    """A tiny model on one trivial view of the examples (or the full TF-IDF baseline).
+    """A tiny model on one trivial feature set of the examples (or the full TF-IDF baseline).
 
     Attributes:
-        name: the view (``length``, ``scheme+www``, ``column:sttl``, ``baseline``).
-        description: what the view holds.
+        name: the feature set (``length``, ``scheme+www``, ``column:sttl``, ``baseline``).
+        description: what the feature set holds.
         model: the classifier fit on it.
         score: the cross-validated score (the report's ``metric``), None when it could not be fit.
         features: its most telling features (coefficients, split thresholds, per-label rates).
@@ -89,7 +89,7 @@ class AuditReport:
         metric: the probes' score (``f1`` of the positive class for binary tasks, else ``f1_macro``).
         chance: the best constant predictor's score under that metric.
         findings: one :class:`Finding` per check.
-        probes: the trivial-view probes, best first, then the baseline.
+        probes: the trivial feature-set probes, best first, then the baseline.
         sample: how many records the probes were fit on (``used`` of ``of``, ``cap``).
         notes: caveats a reader should know (sampling, dropped rare labels, ...).
         seconds: wall time of the audit.
@@ -233,7 +233,7 @@ class AuditReport:
             ax.legend(loc="lower right", fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_xlabel(self.metric)
-        ax.set_title(f"{self.task}: trivial-view probes vs the TF-IDF baseline", fontsize=10)
+        ax.set_title(f"{self.task}: trivial feature-set probes vs the TF-IDF baseline", fontsize=10)
         fig.tight_layout()
         out = Path(path)
         fig.savefig(out, dpi=100)

@@ -6,10 +6,10 @@ On the records of a task (or the source files, loaded and adapted), the audit ch
   labels, and the accuracy ceiling they imply;
 - **duplicates** within the data and **split-duplicates** across a train/test
   split (exact and near, per label);
-- **shortcuts**: tiny cross-validated models on trivial views (length,
+- **shortcuts**: tiny cross-validated models on trivial feature sets (length,
   character classes, a URL's scheme/``www.``/suffix, an e-mail's headers and
   years, a code file's identifiers, each flow column alone) next to the full
-  TF-IDF baseline; a view that comes close to the baseline is flagged;
+  TF-IDF baseline; a feature set that comes close to the baseline is flagged;
 - **markers**: the baseline's top tokens that occur (almost) only in one source;
 - **source**: whether the source file/corpus determines the label, whether the
   text tells sources apart, and where a label was held out, whether the model
