@@ -116,27 +116,22 @@ def _encode_to_arrow(records: Iterator[Record], tokenizer: Any, labels: Sequence
     import pyarrow as pa
 
     index = {label: i for i, label in enumerate(labels)}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one per process: ranks may race
-    writer = sink = None
+    out = _ArrowStreamFile(path)
     rows = 0
     texts: list[str] = []
     ids: list[int] = []
 
     def flush() -> None:
-        nonlocal writer, sink, rows
+        nonlocal rows
         enc = tokenizer(texts, truncation=True, max_length=max_length)
         columns = {key: pa.array(values, type=pa.list_(pa.int32())) for key, values in enc.items()}
         columns["labels"] = pa.array(ids, type=pa.int64())
-        batch = pa.record_batch(list(columns.values()), names=list(columns))
-        if writer is None:
-            sink = pa.OSFile(str(tmp), "wb")
-            writer = pa.ipc.new_stream(sink, batch.schema)
-        writer.write_batch(batch)
+        out.write(pa.Table.from_batches([pa.record_batch(list(columns.values()), names=list(columns))]))
         rows += len(ids)
         texts.clear()
         ids.clear()
 
-    try:
+    with out:
         for record in records:
             if not isinstance(record, Example) or record.label not in index:
                 continue
@@ -146,15 +141,47 @@ def _encode_to_arrow(records: Iterator[Record], tokenizer: Any, labels: Sequence
                 flush()
         if texts:
             flush()
-    finally:
-        if writer is not None:
-            writer.close()
-        if sink is not None:
-            sink.close()
-    if writer is None:
+    if out.empty:
         raise EmptyDatasetError(f"no example with one of the labels {list(labels)} to tokenize")
-    os.replace(tmp, path)
+    out.commit()
     return rows
+
+
+class _ArrowStreamFile:
+    """An Arrow stream file written a table at a time under a temporary name (one per process: ranks may
+    race) and moved into place by :meth:`commit`; every table is cast to the first one's schema."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self._sink: Any = None
+        self._writer: Any = None
+        self._schema: Any = None
+
+    @property
+    def empty(self) -> bool:
+        return self._writer is None
+
+    def write(self, table: Any) -> None:
+        import pyarrow as pa
+
+        if self._writer is None:
+            self._schema = table.schema
+            self._sink = pa.OSFile(str(self.tmp), "wb")
+            self._writer = pa.ipc.new_stream(self._sink, self._schema)
+        self._writer.write_table(table if table.schema == self._schema else table.cast(self._schema))
+
+    def commit(self) -> None:
+        os.replace(self.tmp, self.path)
+
+    def __enter__(self) -> _ArrowStreamFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._sink is not None:
+            self._sink.close()
 
 
 def _key(stage: StageBase, which: str, tokenizer: Any, labels: Sequence[str]) -> str:
@@ -239,44 +266,32 @@ def _sft_to_arrow(records: Iterator[Record], tokenizer: Any, task: Any, system_p
     from ..data import conversation_records
     from ._multiturn import sft_rows
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    writer = sink = schema = None
+    out = _ArrowStreamFile(path)
     stats = SftStats(0, 0, 0, mode)
     batch: list[Record] = []
 
     def flush() -> None:
-        nonlocal writer, sink, schema
         try:
             built = sft_rows(conversation_records(batch, task), tokenizer, system_prompt, mode=mode)  # type: ignore[arg-type]
         except EmptyDatasetError:  # no assistant turn in this batch; the split as a whole is checked below
             batch.clear()
             return
         batch.clear()
-        table = pa.Table.from_pylist(built.rows)
-        if writer is None:
-            schema = table.schema
-            sink = pa.OSFile(str(tmp), "wb")
-            writer = pa.ipc.new_stream(sink, schema)
-        writer.write_table(table if table.schema == schema else table.cast(schema))
+        out.write(pa.Table.from_pylist(built.rows))
         stats.rows += len(built.rows)
         stats.conversations += built.conversations
         stats.assistant_turns += built.assistant_turns
 
-    try:
+    with out:
         for record in records:
             batch.append(record)
             if len(batch) >= BATCH:
                 flush()
         if batch:
             flush()
-    finally:
-        if writer is not None:
-            writer.close()
-        if sink is not None:
-            sink.close()
-    if writer is None:
+    if out.empty:
         raise EmptyDatasetError("no assistant turn to learn from in the conversations")
-    os.replace(tmp, path)
+    out.commit()
     return stats
 
 
