@@ -10,15 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, InstanceOf, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, InstanceOf, field_validator, model_validator
 
 from ._load import Source, as_sources
 from .formats import FORMATS
 from .tasks import VIEWS, Task, get_task
 
 _SPLITS = ("group", "time", "random")
+
+
+def _known_format(value: str | None) -> str | None:
+    if value is not None and value not in FORMATS:
+        raise ValueError(FORMATS.unknown_message(value))
+    return value
+
+
+FormatName = Annotated[str | None, AfterValidator(_known_format)]
+"""A registered format's name, or None (guessed); an unknown name lists the valid ones."""
 
 
 class _Strict(BaseModel):
@@ -29,16 +39,9 @@ class SourceConfig(_Strict):
     """One data source: a path (file, folder, ``builtin:NAME``, ``hf:OWNER/NAME[:SPLIT]``), its format, options."""
 
     path: str = Field(description="A file or folder, `builtin:NAME[/test]` or `hf:OWNER/NAME[:SPLIT]`.")
-    format: str | None = Field(None, description="A registered format (`llmsec data formats`); null: guessed.")
+    format: FormatName = Field(None, description="A registered format (`llmsec data formats`); null: guessed.")
     options: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments for the format's loader "
                                     "(`columns`, `labels`, `split`, ...).")
-
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, value: str | None) -> str | None:
-        if value is not None and value not in FORMATS:
-            raise ValueError(FORMATS.unknown_message(value))
-        return value
 
     def source(self) -> Source:
         """As the loaders take it."""
@@ -59,7 +62,7 @@ class _DataSettings(_Strict):
 
     task: str | InstanceOf[Task] = Field(description="A registered task (`llmsec data tasks`).")
     sources: list[SourceConfig] = Field(default_factory=list, description="The data sources, read in order.")
-    format: str | None = Field(None, description="The format of sources that name none; null: guessed.")
+    format: FormatName = Field(None, description="The format of sources that name none; null: guessed.")
     options: dict[str, Any] = Field(default_factory=dict, description="Loader options for every source (a source's "
                                     "own options win).")
     max_samples: int | None = Field(None, ge=1, description="Read at most this many records from each source.")
@@ -78,13 +81,6 @@ class _DataSettings(_Strict):
     def _known_task(cls, value: Any) -> Any:
         if isinstance(value, str):
             get_task(value)  # an unknown name raises KeyError with the valid ones ("did you mean")
-        return value
-
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, value: str | None) -> str | None:
-        if value is not None and value not in FORMATS:
-            raise ValueError(FORMATS.unknown_message(value))
         return value
 
     @property
