@@ -28,6 +28,7 @@ from .._report import LoadReport
 from ..clean import record_group
 from ._registry import FormatError, register_format
 from ._source import MAX_JSON_DEPTH, counted_lines, json_depth_error, open_source, read_bounded
+from .table import parquet_rows
 
 logger = logging.getLogger(__name__)
 
@@ -153,16 +154,9 @@ def _rows_json(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
 
 
 def _rows_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise FormatError(f"{path}: not a readable Parquet file ({exc})") from None
-    if "prompt" not in table.column_names:
-        raise FormatError(f"{path}: no 'prompt' column (columns: {', '.join(table.column_names)})")
-    for i, row in enumerate(table.to_pylist(), start=1):
+    for i, row in enumerate(parquet_rows(path), start=1):
+        if i == 1 and "prompt" not in row:
+            raise FormatError(f"{path}: no 'prompt' column (columns: {', '.join(row)})")
         yield i, row, ""
 
 

@@ -236,6 +236,12 @@ def _jsonl(file: Path, mapper: Columns, report: LoadReport) -> Iterator[Record]:
             yield from _one(mapper, obj, str(file), lineno, report)
 
 
+def parquet_rows(file: Path) -> Iterator[dict[str, Any]]:
+    """A Parquet file's rows as dicts, read a batch at a time from the memory-mapped, validated file."""
+    for batch in _parquet_batches(file):
+        yield from batch.to_pylist()
+
+
 def _parquet_batches(file: Path) -> Iterator[Any]:
     import pyarrow.parquet as pq
 
